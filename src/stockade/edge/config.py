@@ -1,0 +1,144 @@
+"""Edge settings: listeners, limits, pools, and the zones of a local config file.
+
+The zones of a config file become a policy snapshot, the same structure the control plane
+sends, so an edge runs the same way from a file or from a feed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import msgspec
+
+from stockade.policy import Snapshot, Zone, ZoneError
+
+
+class ConfigError(ValueError):
+    """A config file or flag that cannot be used; the message says what to fix."""
+
+
+class Limits(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What one visitor connection may send, and how long it may take."""
+
+    max_header_bytes: int = 16 * 1024
+    max_headers: int = 100
+    max_url_bytes: int = 8 * 1024
+    # From the first byte of a request to the end of its headers (slowloris defence).
+    header_timeout: float = 10.0
+    # A keep-alive connection with no request in flight.
+    idle_timeout: float = 75.0
+    # Between two pieces of a request body, and while a visitor does not read a response.
+    body_timeout: float = 60.0
+
+
+class UpstreamSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Connection pools and passive health checks toward origins."""
+
+    max_idle: int = 64
+    max_connections: int = 1024
+    idle_timeout: float = 60.0
+    # An origin is taken out of rotation after this many failures in a row ...
+    max_failures: int = 3
+    # ... and a TCP connect is tried this often to bring it back.
+    probe_interval: float = 2.0
+    max_attempts: int = 3
+
+
+class EdgeSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Process-level settings of one edge (the `[edge]` table of a config file)."""
+
+    listen: tuple[str, ...] = ("127.0.0.1:8080",)
+    tls_listen: tuple[str, ...] = ()
+    admin_listen: str | None = None
+    workers: int = 1
+    access_log: str | None = None
+    # The name this edge gives itself in Via headers.
+    via: str = "stockade"
+    # In-flight requests get this long to finish on shutdown.
+    shutdown_timeout: float = 10.0
+    limits: Limits = msgspec.field(default_factory=Limits)
+    upstream: UpstreamSettings = msgspec.field(default_factory=UpstreamSettings)
+
+    def __post_init__(self) -> None:
+        if self.workers < 1:
+            raise ConfigError("edge.workers must be 1 or more.")
+        for address in (*self.listen, *self.tls_listen, *filter(None, [self.admin_listen])):
+            parse_address(address)
+        if not self.listen and not self.tls_listen:
+            raise ConfigError("The edge has nothing to listen on: set edge.listen or tls_listen.")
+
+
+class EdgeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A whole edge config file: `[edge]` settings and `[[zones]]`."""
+
+    edge: EdgeSettings = msgspec.field(default_factory=EdgeSettings)
+    zones: tuple[Zone, ...] = ()
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(revision=0, zones=self.zones)
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    """'127.0.0.1:8080', '[::1]:8080' or ':8080' into (host, port)."""
+    host, sep, port_text = address.rpartition(":")
+    if not sep or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError(
+            f"'{address}' is not a listen address: write HOST:PORT, such as 127.0.0.1:8080."
+        )
+    host = host.strip("[]") or "0.0.0.0"
+    return host, int(port_text)
+
+
+def load_config(path: Path) -> EdgeConfig:
+    """Read and check a TOML config file; raise ConfigError naming the file and the problem."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"Cannot read config file {path}: {error.strerror}.") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}.") from None
+    return config_from_dict(raw, source=str(path))
+
+
+def config_from_dict(raw: object, *, source: str) -> EdgeConfig:
+    try:
+        config = msgspec.convert(raw, EdgeConfig, str_keys=True)
+    except (ZoneError, ConfigError) as error:
+        raise ConfigError(f"{source}: {error}") from None
+    except msgspec.ValidationError as error:
+        raise ConfigError(f"{source}: {_explain(error)}") from None
+    try:
+        config.snapshot()
+    except ZoneError as error:
+        raise ConfigError(f"{source}: {error}") from None
+    return config
+
+
+def routes_config(
+    routes: list[str], listen: list[str], workers: int, admin_listen: str | None
+) -> EdgeConfig:
+    """The quick form: `--route forum.example=http://127.0.0.1:9000` makes one zone a route."""
+    zones = []
+    for route in routes:
+        hostname, sep, origin = route.partition("=")
+        if not sep or not hostname or not origin:
+            raise ConfigError(
+                f"--route '{route}' is not HOST=ORIGIN: write it like "
+                "forum.example=http://127.0.0.1:9000."
+            )
+        zones.append({"name": hostname, "hostnames": [hostname], "origins": [origin]})
+    edge: dict[str, object] = {"listen": listen, "workers": workers}
+    if admin_listen:
+        edge["admin_listen"] = admin_listen
+    return config_from_dict({"edge": edge, "zones": zones}, source="command line")
+
+
+def _explain(error: msgspec.ValidationError) -> str:
+    # msgspec says "Expected `int`, got `str` - at `$.edge.workers`"; turn the path into TOML.
+    message = str(error)
+    text, _, where = message.partition(" - at `$")
+    if not where:
+        return f"{message}."
+    path = where.rstrip("`").lstrip(".").replace("[", " #").replace("]", "")
+    return f"{text} at '{path}'; fix that value and try again."

@@ -1,0 +1,81 @@
+"""HTTP/1.1 wire pieces built once at import: status lines, header names, framing."""
+
+from __future__ import annotations
+
+import http
+import time
+
+STATUS_LINES: dict[int, bytes] = {
+    status.value: b"HTTP/1.1 %d %s\r\n" % (status.value, status.phrase.encode())
+    for status in http.HTTPStatus
+}
+
+
+def status_line(status: int) -> bytes:
+    line = STATUS_LINES.get(status)
+    if line is None:
+        line = b"HTTP/1.1 %d Unknown\r\n" % status
+    return line
+
+
+# RFC 9110 section 7.6.1, plus the de-facto Keep-Alive and Proxy-Connection.
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-connection",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+
+# Request headers the edge sets itself; a visitor's copies are dropped so none can be forged.
+EDGE_SET_REQUEST = frozenset(
+    {
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+        b"stockade-request-id",
+        b"expect",
+        b"content-length",
+    }
+)
+
+IDEMPOTENT_METHODS = frozenset({b"GET", b"HEAD", b"OPTIONS", b"PUT", b"DELETE", b"TRACE"})
+
+CONTINUE_100 = b"HTTP/1.1 100 Continue\r\n\r\n"
+LAST_CHUNK = b"0\r\n\r\n"
+CRLF = b"\r\n"
+
+
+def chunk(data: bytes) -> list[bytes]:
+    """One chunk of a chunked body, as pieces for a single write."""
+    return [b"%x\r\n" % len(data), data, CRLF]
+
+
+def connection_tokens(value: bytes) -> set[bytes]:
+    """Lower-cased header names listed in a Connection header."""
+    return {token.strip().lower() for token in value.split(b",") if token.strip()}
+
+
+class DateHeader:
+    """The Date header line, formatted at most once a second."""
+
+    __slots__ = ("_line", "_second")
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._line = b""
+
+    def line(self) -> bytes:
+        now = int(time.time())
+        if now != self._second:
+            self._second = now
+            self._line = (
+                b"date: %s\r\n"
+                % time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(now)).encode()
+            )
+        return self._line

@@ -1,0 +1,92 @@
+"""The life of one proxied request: one method per phase, in the order they run.
+
+A phase that answers the request itself returns the status to answer with and the chain
+stops; `None` lets the request go on. `logging` always runs, with the error if there was
+one. Phases run on the hot path: they are plain methods, never coroutines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from stockade.edge.origins import Origin
+    from stockade.edge.routing import ZoneRoute
+    from stockade.edge.runtime import Edge
+
+ErrorSource = Literal["downstream", "upstream", "edge"]
+
+
+@dataclass(slots=True)
+class ProxyError:
+    """What went wrong, where (the visitor, the origin, or the edge), and if a retry may help."""
+
+    source: ErrorSource
+    message: str
+    retryable: bool = False
+
+
+@dataclass(slots=True)
+class RequestContext:
+    """Everything known about one request, passed to every phase."""
+
+    request_id: bytes
+    method: bytes
+    url: bytes
+    http_version: str
+    host: bytes
+    headers: list[tuple[bytes, bytes]]
+    client_ip: str
+    scheme: bytes
+    started: float  # time.perf_counter() when the request head was read
+    sni: str | None = None
+    route: ZoneRoute | None = None
+    origin: Origin | None = None
+    status: int = 0
+    request_bytes: int = 0
+    response_bytes: int = 0
+    upstream_started: float = 0.0
+    upstream_latency: float = -1.0
+    error: ProxyError | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class Lifecycle:
+    """Stockade's phases. Later phases (enforcement, access rules, rate limits, firewall,
+    challenge) slot into `request_filter` in that order."""
+
+    def __init__(self, edge: Edge) -> None:
+        self.edge = edge
+
+    def route(self, ctx: RequestContext) -> int | None:
+        """Fires once the request headers are read: find the zone by Host (404 if none).
+
+        On TLS, a Host served by another zone than the SNI name chose answers 421."""
+        table = self.edge.table
+        route = table.lookup(ctx.host)
+        if route is None:
+            return 404
+        if ctx.sni is not None and table.find(ctx.sni) is not route:
+            return 421
+        ctx.route = route
+        return None
+
+    def request_filter(self, ctx: RequestContext) -> int | None:
+        """Fires after `route`, before any origin is chosen; may answer the request itself."""
+        return None
+
+    def upstream_peer(self, ctx: RequestContext) -> Origin | None:
+        """Fires before each attempt to reach an origin: pick one (None: all are down)."""
+        assert ctx.route is not None
+        return ctx.route.pick_origin()
+
+    def response_filter(self, ctx: RequestContext, status: int, headers: list[bytes]) -> None:
+        """Fires when the origin's response head arrives, before it is sent on; `headers`
+        holds encoded header lines and may be added to."""
+
+    def logging(self, ctx: RequestContext) -> None:
+        """Fires when the exchange ends, whatever happened, with `ctx.error` if any."""
+        self.edge.metrics.observe(ctx)
+        if self.edge.access_log is not None:
+            self.edge.access_log.record(ctx)

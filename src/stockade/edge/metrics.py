@@ -1,0 +1,62 @@
+"""Counters kept as plain numbers on the hot path, turned into Prometheus metrics on scrape."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from typing import TYPE_CHECKING, TypedDict
+
+if TYPE_CHECKING:
+    from stockade.edge.lifecycle import RequestContext
+    from stockade.edge.runtime import Edge
+
+# Upper bounds in seconds of the upstream latency histogram.
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class MetricsSnapshot(TypedDict):
+    """Plain data, so it can cross from a worker process to the one serving /metrics."""
+
+    requests: dict[tuple[str, int], int]
+    errors: dict[str, int]
+    latency_buckets: list[int]
+    latency_sum: float
+    latency_count: int
+    open_connections: int
+    pool_open: dict[str, int]
+    pool_idle: dict[str, int]
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.requests: dict[tuple[str, int], int] = {}
+        self.errors: dict[str, int] = {}
+        self.latency_buckets = [0] * (len(LATENCY_BUCKETS) + 1)
+        self.latency_sum = 0.0
+        self.latency_count = 0
+
+    def observe(self, ctx: RequestContext) -> None:
+        route = ctx.route
+        key = (route.name if route is not None else "", ctx.status)
+        requests = self.requests
+        requests[key] = requests.get(key, 0) + 1
+        latency = ctx.upstream_latency
+        if latency >= 0:
+            self.latency_buckets[bisect_left(LATENCY_BUCKETS, latency)] += 1
+            self.latency_sum += latency
+            self.latency_count += 1
+        if ctx.error is not None:
+            source = ctx.error.source
+            self.errors[source] = self.errors.get(source, 0) + 1
+
+    def snapshot(self, edge: Edge) -> MetricsSnapshot:
+        origins = edge.registry.origins.values()
+        return {
+            "requests": dict(self.requests),
+            "errors": dict(self.errors),
+            "latency_buckets": list(self.latency_buckets),
+            "latency_sum": self.latency_sum,
+            "latency_count": self.latency_count,
+            "open_connections": len(edge.connections),
+            "pool_open": {origin.url: origin.open_connections for origin in origins},
+            "pool_idle": {origin.url: len(origin.idle) for origin in origins},
+        }

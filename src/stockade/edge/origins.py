@@ -1,0 +1,194 @@
+"""Origins: per-origin keep-alive pools and passive health, shared by all zones of an edge."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections import deque
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from stockade.edge.config import UpstreamSettings
+from stockade.edge.upstream import UpstreamConnection
+
+if TYPE_CHECKING:
+    from stockade.edge.exchange import Exchange
+
+log = logging.getLogger("stockade.edge")
+
+
+class Origin:
+    """One origin server: its pool of idle connections and whether it is taking requests."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        verify_tls: bool,
+        settings: UpstreamSettings,
+        tasks: set[asyncio.Task[None]],
+    ) -> None:
+        parts = urlsplit(url)
+        assert parts.hostname is not None
+        self.url = url
+        self.host = parts.hostname
+        self.tls = parts.scheme == "https"
+        self.port = parts.port or (443 if self.tls else 80)
+        self.ssl_context = _client_context(verify_tls) if self.tls else None
+        self.settings = settings
+        self._tasks = tasks
+        # pool state
+        self.idle: list[UpstreamConnection] = []
+        self.open_connections = 0
+        self.waiting: deque[Exchange] = deque()
+        # health state
+        self.failures = 0
+        self.down = False
+
+    def __repr__(self) -> str:
+        return f"Origin({self.url})"
+
+    # pool
+
+    def acquire(self, exchange: Exchange, connect_timeout: float) -> UpstreamConnection | None:
+        """An idle connection now, or None and `exchange.upstream_ready` is called later."""
+        idle = self.idle
+        while idle:
+            connection = idle.pop()
+            if connection.is_usable():
+                return connection
+        if self.open_connections < self.settings.max_connections:
+            self.open_connections += 1
+            self._spawn(self._connect(exchange, connect_timeout))
+        else:
+            self.waiting.append(exchange)
+        return None
+
+    def release(self, connection: UpstreamConnection) -> None:
+        while self.waiting:
+            exchange = self.waiting.popleft()
+            if exchange.wants_upstream():
+                exchange.upstream_ready(connection)
+                return
+        if len(self.idle) < self.settings.max_idle and connection.is_usable():
+            connection.idle_since = asyncio.get_running_loop().time()
+            self.idle.append(connection)
+        else:
+            connection.close()
+
+    def forget(self, connection: UpstreamConnection) -> None:
+        """A connection closed: free its slot, and let a waiting exchange open a new one."""
+        self.open_connections -= 1
+        if connection in self.idle:
+            self.idle.remove(connection)
+        while self.waiting:
+            exchange = self.waiting.popleft()
+            if exchange.wants_upstream():
+                self.open_connections += 1
+                self._spawn(self._connect(exchange, exchange.connect_timeout))
+                return
+
+    def close_idle(self, older_than: float) -> None:
+        for connection in [c for c in self.idle if c.idle_since < older_than]:
+            connection.close()
+
+    def cancel_waiting(self, exchange: Exchange) -> None:
+        if exchange in self.waiting:
+            self.waiting.remove(exchange)
+
+    async def _connect(self, exchange: Exchange, timeout: float) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            _, connection = await asyncio.wait_for(
+                loop.create_connection(
+                    lambda: UpstreamConnection(self),
+                    self.host,
+                    self.port,
+                    ssl=self.ssl_context,
+                    server_hostname=self.host if self.tls else None,
+                ),
+                timeout,
+            )
+        except (OSError, TimeoutError, ssl.SSLError) as error:
+            self.open_connections -= 1
+            self.record_failure()
+            timed_out = isinstance(error, TimeoutError)
+            reason = "timed out" if timed_out else (error.strerror or str(error))
+            exchange.upstream_connect_failed(
+                f"connecting to {self.url} failed: {reason}", timed_out
+            )
+            return
+        if exchange.wants_upstream():
+            exchange.upstream_ready(connection)
+        else:
+            self.release(connection)
+
+    # health
+
+    def record_success(self) -> None:
+        self.failures = 0
+
+    def record_failure(self) -> None:
+        self.failures += 1
+        if not self.down and self.failures >= self.settings.max_failures:
+            self.down = True
+            log.warning("origin %s is down after %d failures; probing it", self.url, self.failures)
+            self._spawn(self._probe())
+
+    async def _probe(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.down:
+            await asyncio.sleep(self.settings.probe_interval)
+            try:
+                transport, _ = await asyncio.wait_for(
+                    loop.create_connection(asyncio.Protocol, self.host, self.port),
+                    self.settings.probe_interval,
+                )
+            except (OSError, TimeoutError):
+                continue
+            transport.close()
+            self.down = False
+            self.failures = 0
+            log.warning("origin %s answers again; back in rotation", self.url)
+
+    def _spawn(self, coroutine: Coroutine[object, object, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+class OriginRegistry:
+    """Origins by URL, kept across snapshot changes so their warm pools survive a reload."""
+
+    def __init__(self, settings: UpstreamSettings) -> None:
+        self.settings = settings
+        self.origins: dict[tuple[str, bool], Origin] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def get(self, url: str, verify_tls: bool) -> Origin:
+        key = (url, verify_tls)
+        origin = self.origins.get(key)
+        if origin is None:
+            origin = Origin(url, verify_tls=verify_tls, settings=self.settings, tasks=self.tasks)
+            self.origins[key] = origin
+        return origin
+
+    def keep_only(self, used: set[tuple[str, bool]]) -> None:
+        """Drop origins no zone uses any more, closing their idle connections."""
+        for key in [key for key in self.origins if key not in used]:
+            self.origins.pop(key).close_idle(float("inf"))
+
+    def close_idle(self, older_than: float) -> None:
+        for origin in self.origins.values():
+            origin.close_idle(older_than)
+
+
+def _client_context(verify: bool) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.set_alpn_protocols(["http/1.1"])
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context

@@ -1,0 +1,398 @@
+"""The visitor side: one asyncio protocol per downstream connection.
+
+Requests are parsed with httptools; each becomes an `Exchange`. Pipelined requests wait
+in order behind the one being answered, with reading paused until it is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from time import perf_counter
+from typing import TYPE_CHECKING
+
+import httptools
+
+from stockade.edge.exchange import INFINITY, Exchange
+from stockade.edge.flow_control import PIPELINE, ReadGate
+from stockade.edge.http11 import HOP_BY_HOP, connection_tokens
+from stockade.edge.lifecycle import ProxyError, RequestContext
+
+if TYPE_CHECKING:
+    from stockade.edge.runtime import Edge
+    from stockade.edge.upstream import UpstreamConnection
+
+log = logging.getLogger("stockade.edge")
+
+# Request headers the edge handles itself instead of forwarding as they came.
+_HANDLED = HOP_BY_HOP | {
+    b"host",
+    b"content-length",
+    b"expect",
+    b"x-forwarded-for",
+    b"x-forwarded-proto",
+    b"x-forwarded-host",
+    b"stockade-request-id",
+}
+
+
+class RequestRejected(Exception):
+    """A request broke a limit while being parsed; answer with `status` and close."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class HttpProtocol(asyncio.Protocol):
+    def __init__(self, edge: Edge, scheme: bytes) -> None:
+        self.edge = edge
+        self.loop = edge.loop
+        self.limits = edge.settings.limits
+        self.scheme = scheme
+        # per-connection state
+        self.transport: asyncio.Transport = None  # type: ignore[assignment]
+        self.gate: ReadGate = None  # type: ignore[assignment]
+        self.parser = httptools.HttpRequestParser(self)
+        self.client_ip = ""
+        self.sni: str | None = None
+        self.current: Exchange | None = None  # the exchange whose response is being sent
+        self.queue: deque[Exchange] = deque()  # pipelined exchanges waiting their turn
+        self.parsing: Exchange | None = None  # the exchange whose body is being read
+        self.deadline = INFINITY
+        self.closing = False
+        self.write_paused = False
+        self.tunnel: asyncio.Transport | None = None
+        self.tunnel_buffer: list[bytes] | None = None
+        # per-request state, while its head is parsed
+        self.in_headers = False
+        self.url = b""
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.forward: list[bytes] = []
+        self.header_bytes = 0
+        self.host: bytes | None = None
+        self.host_count = 0
+        self.content_length: int | None = None
+        self.body_chunked = False
+        self.expect_continue = False
+        self.connection_value = b""
+        self.forwarded_for = b""
+
+    # protocol interface
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.gate = ReadGate(self.transport)
+        peer = transport.get_extra_info("peername")
+        self.client_ip = peer[0] if isinstance(peer, tuple) else "unix"
+        if self.scheme == b"https":
+            ssl_object = transport.get_extra_info("ssl_object")
+            if ssl_object is not None and ssl_object.server_hostname:
+                self.sni = ssl_object.server_hostname.lower()
+        self.deadline = self.loop.time() + self.limits.header_timeout
+        self.edge.connection_opened(self)
+
+    def data_received(self, data: bytes) -> None:
+        if self.tunnel is not None:
+            self.tunnel.write(data)
+            return
+        if self.tunnel_buffer is not None:
+            # Upgrade asked for: hold bytes until the origin agrees or refuses.
+            self.tunnel_buffer.append(data)
+            return
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade as upgrade:
+            self.tunnel_buffer = [data[upgrade.args[0] :]]
+        except httptools.HttpParserCallbackError as error:
+            context = error.__context__
+            if isinstance(context, RequestRejected):
+                self.reject(context.status, str(context))
+            else:
+                log.exception("edge failure while parsing a request", exc_info=context)
+                self.reject(500, "internal error while parsing")
+        except httptools.HttpParserError as error:
+            self.reject(400, f"malformed request: {error}")
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.edge.connection_closed(self)
+        if self.tunnel is not None:
+            self.tunnel.close()
+            self.tunnel = None
+        exchanges = [self.current, *self.queue] if self.current else list(self.queue)
+        if self.parsing is not None and self.parsing not in exchanges:
+            exchanges.append(self.parsing)
+        self.current = None
+        self.queue.clear()
+        for exchange in exchanges:
+            if exchange is not None:
+                exchange.downstream_lost()
+
+    def eof_received(self) -> bool | None:
+        # A half-closed visitor still gets the responses to what it sent.
+        return self.current is not None or bool(self.queue)
+
+    def pause_writing(self) -> None:
+        self.write_paused = True
+        self.deadline = self.loop.time() + self.limits.body_timeout
+        if self.tunnel is not None:
+            self.tunnel.pause_reading()
+        elif self.current is not None:
+            self.current.downstream_write_paused()
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        self.deadline = INFINITY
+        if self.tunnel is not None:
+            self.tunnel.resume_reading()
+        elif self.current is not None:
+            self.current.downstream_write_resumed()
+
+    # parser callbacks
+
+    def on_message_begin(self) -> None:
+        self.in_headers = True
+        self.url = b""
+        self.headers = []
+        self.forward = []
+        self.header_bytes = 0
+        self.host = None
+        self.host_count = 0
+        self.content_length = None
+        self.body_chunked = False
+        self.expect_continue = False
+        self.connection_value = b""
+        self.forwarded_for = b""
+        if self.current is None:
+            self.deadline = self.loop.time() + self.limits.header_timeout
+
+    def on_url(self, url: bytes) -> None:
+        self.url += url
+        if len(self.url) > self.limits.max_url_bytes:
+            raise RequestRejected(414, "request target too long")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.header_bytes += len(name) + len(value) + 4
+        self.headers.append((name, value))
+        if (
+            self.header_bytes > self.limits.max_header_bytes
+            or len(self.headers) > self.limits.max_headers
+        ):
+            raise RequestRejected(431, "request headers too large")
+        lowered = name.lower()
+        if lowered not in _HANDLED:
+            self.forward.append(b"%s: %s\r\n" % (name, value))
+        elif lowered == b"host":
+            self.host = value
+            self.host_count += 1
+        elif lowered == b"content-length":
+            self.content_length = int(value)  # llhttp has checked the digits
+        elif lowered == b"transfer-encoding":
+            self.body_chunked = True  # llhttp accepts only a final "chunked"
+        elif lowered == b"connection":
+            self.connection_value = value
+        elif lowered == b"expect":
+            if value.lower() == b"100-continue":
+                self.expect_continue = True
+        elif lowered == b"x-forwarded-for":
+            self.forwarded_for = (
+                value if not self.forwarded_for else self.forwarded_for + b", " + value
+            )
+
+    def on_headers_complete(self) -> None:
+        self.in_headers = False
+        parser = self.parser
+        version = parser.get_http_version()
+        if version not in ("1.1", "1.0"):
+            raise RequestRejected(400, f"HTTP/{version} is not supported")
+        host = self.host
+        if self.host_count > 1 or (host is None and version == "1.1"):
+            raise RequestRejected(400, "a request needs exactly one Host header")
+        edge = self.edge
+        ctx = RequestContext(
+            request_id=edge.next_request_id(),
+            method=parser.get_method(),
+            url=self.url,
+            http_version=version,
+            host=host or b"",
+            headers=self.headers,
+            client_ip=self.client_ip,
+            scheme=self.scheme,
+            started=perf_counter(),
+            sni=self.sni,
+        )
+        upgrade = parser.should_upgrade()
+        exchange = Exchange(
+            self,
+            ctx,
+            head=self.request_head(ctx, upgrade),
+            keep_alive=parser.should_keep_alive() and not self.closing,
+            content_length=self.content_length,
+            body_chunked=self.body_chunked,
+            expect_continue=self.expect_continue,
+            upgrade=upgrade,
+        )
+        self.parsing = exchange
+        self.deadline = (
+            self.loop.time() + self.limits.body_timeout
+            if not exchange.request_complete
+            else INFINITY
+        )
+        if self.current is None:
+            self.current = exchange
+            exchange.start()
+        else:
+            self.queue.append(exchange)
+            self.gate.pause(PIPELINE)
+
+    def on_body(self, body: bytes) -> None:
+        exchange = self.parsing
+        if exchange is not None:
+            self.deadline = self.loop.time() + self.limits.body_timeout
+            exchange.receive_body(body)
+
+    def on_message_complete(self) -> None:
+        exchange = self.parsing
+        self.parsing = None
+        if self.current is exchange and not self.write_paused:
+            self.deadline = INFINITY
+        if exchange is not None:
+            exchange.receive_end()
+
+    # building the request for the origin
+
+    def request_head(self, ctx: RequestContext, upgrade: bool) -> bytes:
+        """Header lines for the origin, less Host and body framing, which `Exchange` adds
+        once the zone (which may rewrite Host) is known."""
+        forward = self.forward
+        if self.connection_value:
+            listed = connection_tokens(self.connection_value)
+            if listed - {b"close", b"keep-alive", b"upgrade"}:
+                forward = [line for line in forward if line.split(b":", 1)[0].lower() not in listed]
+        edge = self.edge
+        forwarded_for = (
+            self.forwarded_for + b", " + self.client_ip.encode()
+            if self.forwarded_for
+            else self.client_ip.encode()
+        )
+        parts = [
+            *forward,
+            b"x-forwarded-for: ",
+            forwarded_for,
+            b"\r\nx-forwarded-proto: ",
+            self.scheme,
+            b"\r\nx-forwarded-host: ",
+            ctx.host,
+            b"\r\n",
+            edge.via_line,
+            b"stockade-request-id: ",
+            ctx.request_id,
+            b"\r\n",
+        ]
+        if upgrade:
+            for name, value in ctx.headers:
+                if name.lower() == b"upgrade":
+                    parts.append(b"connection: upgrade\r\nupgrade: %s\r\n" % value)
+                    break
+        return b"".join(parts)
+
+    # used by exchanges
+
+    def header_value(self, ctx: RequestContext, name: bytes) -> bytes | None:
+        for header, value in ctx.headers:
+            if header.lower() == name:
+                return value
+        return None
+
+    def write(self, data: bytes) -> None:
+        self.transport.write(data)
+
+    def exchange_finished(self, exchange: Exchange) -> None:
+        if exchange is not self.current:
+            return
+        self.current = None
+        if self.tunnel is not None:
+            return
+        if not exchange.keep_alive or self.closing or self.tunnel_buffer is not None:
+            self.transport.close()
+            return
+        if self.queue:
+            following = self.queue.popleft()
+            self.current = following
+            if not self.queue:
+                self.gate.resume(PIPELINE)
+            following.start()
+        else:
+            if self.parsing is None and not self.in_headers:
+                self.deadline = self.loop.time() + self.limits.idle_timeout
+            self.gate.resume(PIPELINE)
+
+    def start_tunnel(self, upstream: UpstreamConnection, extra: bytes) -> None:
+        """Join the visitor and the origin byte for byte (after a 101 response)."""
+        assert upstream.transport is not None
+        self.tunnel = upstream.transport
+        upstream.tunnel = self.transport
+        upstream.exchange = None
+        self.deadline = INFINITY
+        if extra:
+            self.transport.write(extra)
+        buffered, self.tunnel_buffer = self.tunnel_buffer or [], None
+        for data in buffered:
+            if data:
+                self.tunnel.write(data)
+
+    def reject(self, status: int, message: str) -> None:
+        """Answer a request that could not be parsed, then close the connection."""
+        exchange = self.parsing
+        if exchange is not None and exchange is self.current and not exchange.response_started:
+            exchange.ctx.error = ProxyError("downstream", message)
+            exchange.fail_request(status)
+            return
+        if exchange is not None and exchange is not self.current:
+            exchange.ctx.error = ProxyError("downstream", message)
+        if self.current is None:
+            ctx = self.bare_context()
+            ctx.error = ProxyError("downstream", message)
+            Exchange(
+                self,
+                ctx,
+                head=b"",
+                keep_alive=False,
+                content_length=None,
+                body_chunked=False,
+                expect_continue=False,
+                upgrade=False,
+            ).respond_local(status)
+        self.transport.close()
+
+    def bare_context(self) -> RequestContext:
+        """A context for a request too broken to have one of its own."""
+        return RequestContext(
+            request_id=self.edge.next_request_id(),
+            method=b"-",
+            url=self.url,
+            http_version="1.1",
+            host=self.host or b"",
+            headers=self.headers,
+            client_ip=self.client_ip,
+            scheme=self.scheme,
+            started=perf_counter(),
+            sni=self.sni,
+        )
+
+    def on_timeout(self) -> None:
+        """Called by the edge's sweeper once `deadline` has passed."""
+        self.deadline = INFINITY
+        if self.current is not None:
+            self.current.downstream_timeout()
+        elif self.in_headers:
+            self.reject(408, "request headers took too long")
+        else:
+            self.transport.close()
+
+    def shutdown(self) -> None:
+        """Stop taking requests: close now if idle, else after the current response."""
+        self.closing = True
+        if self.current is None and not self.in_headers and self.tunnel is None:
+            self.transport.close()

@@ -1,0 +1,101 @@
+"""Find the zone of a request by its Host: exact name first, then the longest wildcard."""
+
+from __future__ import annotations
+
+from stockade.edge.origins import Origin, OriginRegistry
+from stockade.policy import Snapshot, Zone
+
+# Hosts looked up recently; cleared when full so random Host headers cannot grow it.
+_CACHE_LIMIT = 8192
+
+
+class ZoneRoute:
+    """What the hot path needs of one zone, computed once per snapshot."""
+
+    __slots__ = (
+        "_next",
+        "connect_timeout",
+        "max_body_bytes",
+        "name",
+        "origin_host",
+        "origins",
+        "read_timeout",
+        "zone",
+    )
+
+    def __init__(self, zone: Zone, origins: tuple[Origin, ...]) -> None:
+        self.zone = zone
+        self.name = zone.name
+        self.origins = origins
+        self.origin_host = zone.origin_host.encode() if zone.origin_host else None
+        self.connect_timeout = zone.connect_timeout
+        self.read_timeout = zone.read_timeout
+        self.max_body_bytes = zone.max_body_bytes
+        self._next = 0
+
+    def pick_origin(self) -> Origin | None:
+        """Round robin over the origins in rotation; None when every one is down."""
+        origins = self.origins
+        count = len(origins)
+        for _ in range(count):
+            origin = origins[self._next % count]
+            self._next += 1
+            if not origin.down:
+                return origin
+        return None
+
+
+class RoutingTable:
+    def __init__(self, snapshot: Snapshot, registry: OriginRegistry) -> None:
+        self.revision = snapshot.revision
+        self.exact: dict[str, ZoneRoute] = {}
+        self.wildcard: dict[str, ZoneRoute] = {}
+        self.routes: list[ZoneRoute] = []
+        used: set[tuple[str, bool]] = set()
+        for zone in snapshot.zones:
+            origins = tuple(registry.get(url, zone.verify_origin_tls) for url in zone.origins)
+            used.update((url, zone.verify_origin_tls) for url in zone.origins)
+            route = ZoneRoute(zone, origins)
+            self.routes.append(route)
+            for hostname in zone.hostnames:
+                if hostname.startswith("*."):
+                    self.wildcard[hostname[2:]] = route
+                else:
+                    self.exact[hostname] = route
+        registry.keep_only(used)
+        self._cache: dict[bytes, ZoneRoute | None] = {}
+
+    def lookup(self, host: bytes) -> ZoneRoute | None:
+        """The zone for a Host header value (any case, with or without a port)."""
+        try:
+            return self._cache[host]
+        except KeyError:
+            pass
+        route = self.find(normalize_host(host))
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[host] = route
+        return route
+
+    def find(self, hostname: str) -> ZoneRoute | None:
+        route = self.exact.get(hostname)
+        if route is not None:
+            return route
+        # "*.example.org" covers every name below example.org; the most specific one wins.
+        labels = hostname.split(".")
+        for start in range(1, len(labels)):
+            route = self.wildcard.get(".".join(labels[start:]))
+            if route is not None:
+                return route
+        return None
+
+
+def normalize_host(host: bytes) -> str:
+    """'Forum.Example.:8080' -> 'forum.example'; '[::1]:80' -> '::1'."""
+    text = host.decode("latin-1").strip().lower()
+    if text.startswith("["):
+        return text[1 : text.find("]")] if "]" in text else text
+    name, _, port = text.rpartition(":")
+    if name and port.isdigit():
+        text = name
+    return text.rstrip(".")

@@ -1,0 +1,106 @@
+"""One worker's edge: the routing table in force, pools, pages, metrics, and its sweeper."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from itertools import count
+from typing import TYPE_CHECKING
+
+from stockade.edge.access_log import AccessLog
+from stockade.edge.config import EdgeSettings
+from stockade.edge.http11 import DateHeader
+from stockade.edge.lifecycle import Lifecycle
+from stockade.edge.metrics import Metrics
+from stockade.edge.origins import OriginRegistry
+from stockade.edge.pages import Pages
+from stockade.edge.routing import RoutingTable
+from stockade.edge.tls import TlsContexts
+from stockade.policy import Snapshot
+
+if TYPE_CHECKING:
+    from stockade.edge.protocol import HttpProtocol
+
+log = logging.getLogger("stockade.edge")
+
+# Deadlines are checked this often; timeouts are accurate to about this much.
+SWEEP_INTERVAL = 0.25
+_IDLE_REAP_EVERY = 20  # sweeps between closing origin connections idle too long
+
+
+class Edge:
+    def __init__(
+        self,
+        settings: EdgeSettings,
+        snapshot: Snapshot,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        self.settings = settings
+        self.loop = loop
+        self.registry = OriginRegistry(settings.upstream)
+        self.table = RoutingTable(snapshot, self.registry)
+        self.tls = TlsContexts(snapshot)
+        self.pages = Pages()
+        self.lifecycle = Lifecycle(self)
+        self.metrics = Metrics()
+        self.access_log = AccessLog(settings.access_log, loop) if settings.access_log else None
+        self.date = DateHeader()
+        self.via_line = b"via: 1.1 %s\r\n" % settings.via.encode()
+        self.connections: set[HttpProtocol] = set()
+        # Request ids: a per-process random prefix and a counter, unique across workers.
+        self._id_prefix = os.urandom(4).hex().encode()
+        self._ids = count(int(time.time()) << 20)
+        self._sweeps = 0
+        self._sweeper: asyncio.TimerHandle | None = None
+
+    def next_request_id(self) -> bytes:
+        return b"%s%x" % (self._id_prefix, next(self._ids))
+
+    def apply(self, snapshot: Snapshot) -> None:
+        """Switch to a new snapshot; requests already routed finish under the old one."""
+        self.tls.update(snapshot)
+        self.table = RoutingTable(snapshot, self.registry)
+        log.info("edge serves revision %d with %d zones", snapshot.revision, len(snapshot.zones))
+
+    # connections
+
+    def connection_opened(self, protocol: HttpProtocol) -> None:
+        self.connections.add(protocol)
+
+    def connection_closed(self, protocol: HttpProtocol) -> None:
+        self.connections.discard(protocol)
+
+    def start(self) -> None:
+        self._sweeper = self.loop.call_later(SWEEP_INTERVAL, self._sweep)
+        if self.access_log is not None:
+            self.access_log.start()
+
+    def _sweep(self) -> None:
+        now = self.loop.time()
+        for protocol in list(self.connections):
+            if protocol.deadline < now:
+                protocol.on_timeout()
+            exchange = protocol.current
+            if exchange is not None and exchange.upstream_deadline < now:
+                exchange.upstream_timeout()
+        self._sweeps += 1
+        if self._sweeps % _IDLE_REAP_EVERY == 0:
+            self.registry.close_idle(now - self.settings.upstream.idle_timeout)
+        self._sweeper = self.loop.call_later(SWEEP_INTERVAL, self._sweep)
+
+    async def shutdown(self) -> None:
+        """Finish what is in flight, up to the shutdown timeout, then close everything."""
+        for protocol in list(self.connections):
+            protocol.shutdown()
+        deadline = self.loop.time() + self.settings.shutdown_timeout
+        while self.connections and self.loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        for protocol in list(self.connections):
+            protocol.transport.abort()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        self.registry.close_idle(float("inf"))
+        if self.access_log is not None:
+            await self.access_log.close()

@@ -1,0 +1,122 @@
+"""One keep-alive connection to an origin: writes requests, parses responses.
+
+The connection belongs to at most one exchange at a time and hands every parsed piece of
+the response to it; the exchange decides what reaches the visitor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import httptools
+
+if TYPE_CHECKING:
+    from stockade.edge.exchange import Exchange
+    from stockade.edge.origins import Origin
+
+
+class UpstreamConnection(asyncio.Protocol):
+    def __init__(self, origin: Origin) -> None:
+        # per-connection state
+        self.origin = origin
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.exchange: Exchange | None = None
+        self.idle_since = 0.0
+        # After a 101 the connection carries raw bytes to this visitor transport.
+        self.tunnel: asyncio.Transport | None = None
+        # per-response state
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.received_any = False
+
+    # protocol interface
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        if self.tunnel is not None:
+            self.tunnel.write(data)
+            return
+        exchange = self.exchange
+        if exchange is None:
+            # An idle origin connection must stay silent; anything else makes it unusable.
+            self.close()
+            return
+        self.received_any = True
+        exchange.upstream_activity()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade as upgrade:
+            exchange.upstream_upgraded(data[upgrade.args[0] :])
+            return
+        except httptools.HttpParserError as error:
+            exchange.upstream_failed(f"the origin sent an invalid response ({error})")
+            return
+        exchange.flush()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.origin.forget(self)
+        if self.tunnel is not None:
+            self.tunnel.close()
+            self.tunnel = None
+        exchange = self.exchange
+        if exchange is not None:
+            self.exchange = None
+            exchange.upstream_lost(self)
+
+    def pause_writing(self) -> None:
+        if self.exchange is not None:
+            self.exchange.upstream_write_paused()
+
+    def resume_writing(self) -> None:
+        if self.exchange is not None:
+            self.exchange.upstream_write_resumed()
+
+    # parser callbacks
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        headers, self.headers = self.headers, []
+        assert self.exchange is not None
+        self.exchange.upstream_headers(self.parser.get_status_code(), headers)
+
+    def on_body(self, body: bytes) -> None:
+        assert self.exchange is not None
+        self.exchange.upstream_body(body)
+
+    def on_message_complete(self) -> None:
+        assert self.exchange is not None
+        self.exchange.upstream_complete(self.parser.should_keep_alive())
+
+    # used by the exchange
+
+    def send(self, exchange: Exchange, data: bytes) -> None:
+        self.exchange = exchange
+        self.received_any = False
+        assert self.transport is not None
+        self.transport.write(data)
+
+    def write(self, data: bytes) -> None:
+        if self.transport is not None:
+            self.transport.write(data)
+
+    def response_done(self) -> None:
+        """A whole response was read and the request fully sent: the connection is free."""
+        self.exchange = None
+        self.origin.release(self)
+
+    def skip_body(self) -> None:
+        """The response to HEAD has no body whatever its headers say: start a new parser."""
+        self.parser = httptools.HttpResponseParser(self)
+
+    def close(self) -> None:
+        self.exchange = None
+        if self.transport is not None:
+            self.transport.close()
+
+    def is_usable(self) -> bool:
+        return self.transport is not None and not self.transport.is_closing()

@@ -1,0 +1,112 @@
+"""Snapshot types: pure data, no I/O. Every field has a default that is safe to serve."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import msgspec
+
+# RFC 1123 label; a hostname is dot-separated labels, optionally led by "*." for a wildcard.
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+class ZoneError(ValueError):
+    """A zone definition that cannot be served; the message says what to fix."""
+
+
+class Zone(msgspec.Struct, frozen=True, kw_only=True):
+    """A customer site: the hostnames it answers to and the origins that serve it."""
+
+    name: str
+    hostnames: tuple[str, ...]
+    origins: tuple[str, ...]
+    connect_timeout: float = 5.0
+    read_timeout: float = 60.0
+    max_body_bytes: int = 100 * 1024 * 1024
+    # None keeps the visitor's Host header; a value replaces it on the way to the origin.
+    origin_host: str | None = None
+    verify_origin_tls: bool = True
+    # PEM files on the edge host, served to visitors whose SNI names one of `hostnames`.
+    tls_certificate: str | None = None
+    tls_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ZoneError("A zone needs a name: give it one, such as 'forum'.")
+        if not self.hostnames:
+            raise ZoneError(f"Zone '{self.name}' has no hostname: add at least one.")
+        for hostname in self.hostnames:
+            validate_hostname(hostname, zone=self.name)
+        if not self.origins:
+            raise ZoneError(
+                f"Zone '{self.name}' has no origin: add one such as http://10.0.0.5:8080."
+            )
+        for origin in self.origins:
+            validate_origin(origin, zone=self.name)
+        if self.connect_timeout <= 0 or self.read_timeout <= 0:
+            raise ZoneError(f"Zone '{self.name}': timeouts must be more than 0 seconds.")
+        if self.max_body_bytes < 0:
+            raise ZoneError(f"Zone '{self.name}': max_body_bytes cannot be negative.")
+        if (self.tls_certificate is None) != (self.tls_key is None):
+            raise ZoneError(
+                f"Zone '{self.name}': give both tls_certificate and tls_key, or neither."
+            )
+
+
+class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything an edge enforces, as of one policy revision."""
+
+    revision: int = 0
+    zones: tuple[Zone, ...] = ()
+
+    def __post_init__(self) -> None:
+        seen: dict[str, str] = {}
+        names: set[str] = set()
+        for zone in self.zones:
+            if zone.name in names:
+                raise ZoneError(f"Two zones are named '{zone.name}': zone names must be unique.")
+            names.add(zone.name)
+            for hostname in zone.hostnames:
+                other = seen.setdefault(hostname, zone.name)
+                if other != zone.name:
+                    raise ZoneError(
+                        f"Hostname '{hostname}' is in both zone '{other}' and zone "
+                        f"'{zone.name}': a hostname belongs to one zone only."
+                    )
+
+
+def validate_hostname(hostname: str, *, zone: str = "") -> None:
+    """Raise ZoneError unless `hostname` is a lower-case DNS name or `*.` wildcard."""
+    where = f"Zone '{zone}': " if zone else ""
+    name = hostname[2:] if hostname.startswith("*.") else hostname
+    labels = name.split(".")
+    if hostname != hostname.lower() or not all(_LABEL.match(label) for label in labels):
+        raise ZoneError(
+            f"{where}'{hostname}' is not a valid hostname: use lower-case letters, digits, "
+            "hyphens and dots, optionally starting with '*.' (for example forum.example.org)."
+        )
+
+
+def validate_origin(origin: str, *, zone: str = "") -> None:
+    """Raise ZoneError unless `origin` is an http(s) URL naming a host (and maybe a port)."""
+    where = f"Zone '{zone}': " if zone else ""
+    try:
+        parts = urlsplit(origin)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.username
+    ):
+        raise ZoneError(
+            f"{where}origin '{origin}' is not usable: give a URL such as "
+            "http://10.0.0.5:8080 or https://origin.example.org (scheme, host, optional port, "
+            "no path)."
+        )
+    del port
