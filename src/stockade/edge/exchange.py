@@ -321,12 +321,13 @@ class Exchange:
             # Content-Length on a HEAD response describes a body that never comes.
             upstream = self.upstream
             if upstream is not None:
+                keep_alive = upstream.parser.should_keep_alive()
                 upstream.skip_body()
-                self.upstream_complete(upstream.parser.should_keep_alive())
+                self.upstream_complete(keep_alive)
 
     def upstream_complete(self, upstream_keep_alive: bool) -> None:
-        if not self.response_started or self.done:
-            return  # end of an interim (1xx) response
+        if not self.response_started or self.done or self.ctx.status == 101:
+            return  # an interim (1xx) response, or a 101 whose upgrade follows
         if self.chunked_response:
             self.out.append(LAST_CHUNK)
         self.flush_now()

@@ -28,6 +28,7 @@ class Origin:
         *,
         verify_tls: bool,
         settings: UpstreamSettings,
+        loop: asyncio.AbstractEventLoop,
         tasks: set[asyncio.Task[None]],
     ) -> None:
         parts = urlsplit(url)
@@ -38,6 +39,7 @@ class Origin:
         self.port = parts.port or (443 if self.tls else 80)
         self.ssl_context = _client_context(verify_tls) if self.tls else None
         self.settings = settings
+        self.loop = loop
         self._tasks = tasks
         # pool state
         self.idle: list[UpstreamConnection] = []
@@ -73,7 +75,7 @@ class Origin:
                 exchange.upstream_ready(connection)
                 return
         if len(self.idle) < self.settings.max_idle and connection.is_usable():
-            connection.idle_since = asyncio.get_running_loop().time()
+            connection.idle_since = self.loop.time()
             self.idle.append(connection)
         else:
             connection.close()
@@ -99,10 +101,9 @@ class Origin:
             self.waiting.remove(exchange)
 
     async def _connect(self, exchange: Exchange, timeout: float) -> None:
-        loop = asyncio.get_running_loop()
         try:
             _, connection = await asyncio.wait_for(
-                loop.create_connection(
+                self.loop.create_connection(
                     lambda: UpstreamConnection(self),
                     self.host,
                     self.port,
@@ -138,12 +139,11 @@ class Origin:
             self._spawn(self._probe())
 
     async def _probe(self) -> None:
-        loop = asyncio.get_running_loop()
         while self.down:
             await asyncio.sleep(self.settings.probe_interval)
             try:
                 transport, _ = await asyncio.wait_for(
-                    loop.create_connection(asyncio.Protocol, self.host, self.port),
+                    self.loop.create_connection(asyncio.Protocol, self.host, self.port),
                     self.settings.probe_interval,
                 )
             except (OSError, TimeoutError):
@@ -154,7 +154,7 @@ class Origin:
             log.warning("origin %s answers again; back in rotation", self.url)
 
     def _spawn(self, coroutine: Coroutine[object, object, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coroutine)
+        task = self.loop.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -162,8 +162,9 @@ class Origin:
 class OriginRegistry:
     """Origins by URL, kept across snapshot changes so their warm pools survive a reload."""
 
-    def __init__(self, settings: UpstreamSettings) -> None:
+    def __init__(self, settings: UpstreamSettings, loop: asyncio.AbstractEventLoop) -> None:
         self.settings = settings
+        self.loop = loop
         self.origins: dict[tuple[str, bool], Origin] = {}
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -171,7 +172,9 @@ class OriginRegistry:
         key = (url, verify_tls)
         origin = self.origins.get(key)
         if origin is None:
-            origin = Origin(url, verify_tls=verify_tls, settings=self.settings, tasks=self.tasks)
+            origin = Origin(
+                url, verify_tls=verify_tls, settings=self.settings, loop=self.loop, tasks=self.tasks
+            )
             self.origins[key] = origin
         return origin
 

@@ -37,6 +37,10 @@ _HANDLED = HOP_BY_HOP | {
 }
 
 
+class ParsingStopped(Exception):
+    """Bytes after a request that ends the connection: they are left unread."""
+
+
 class RequestRejected(Exception):
     """A request broke a limit while being parsed; answer with `status` and close."""
 
@@ -62,6 +66,7 @@ class HttpProtocol(asyncio.Protocol):
         self.parsing: Exchange | None = None  # the exchange whose body is being read
         self.deadline = INFINITY
         self.closing = False
+        self.last_request = False  # a request said Connection: close (or was HTTP/1.0)
         self.write_paused = False
         self.tunnel: asyncio.Transport | None = None
         self.tunnel_buffer: list[bytes] | None = None
@@ -107,12 +112,18 @@ class HttpProtocol(asyncio.Protocol):
             self.tunnel_buffer = [data[upgrade.args[0] :]]
         except httptools.HttpParserCallbackError as error:
             context = error.__context__
-            if isinstance(context, RequestRejected):
+            if isinstance(context, ParsingStopped):
+                self.gate.pause(PIPELINE)
+            elif isinstance(context, RequestRejected):
                 self.reject(context.status, str(context))
             else:
                 log.exception("edge failure while parsing a request", exc_info=context)
                 self.reject(500, "internal error while parsing")
         except httptools.HttpParserError as error:
+            if self.last_request or self.transport.is_closing():
+                # Bytes after a last request are never read, whatever they are.
+                self.gate.pause(PIPELINE)
+                return
             self.reject(400, f"malformed request: {error}")
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -152,6 +163,8 @@ class HttpProtocol(asyncio.Protocol):
     # parser callbacks
 
     def on_message_begin(self) -> None:
+        if self.last_request or self.transport.is_closing():
+            raise ParsingStopped
         self.in_headers = True
         self.url = b""
         self.headers = []
@@ -223,11 +236,13 @@ class HttpProtocol(asyncio.Protocol):
             sni=self.sni,
         )
         upgrade = parser.should_upgrade()
+        keep_alive = parser.should_keep_alive() and not self.closing
+        self.last_request = not keep_alive
         exchange = Exchange(
             self,
             ctx,
             head=self.request_head(ctx, upgrade),
-            keep_alive=parser.should_keep_alive() and not self.closing,
+            keep_alive=keep_alive,
             content_length=self.content_length,
             body_chunked=self.body_chunked,
             expect_continue=self.expect_continue,

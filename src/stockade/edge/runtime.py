@@ -39,7 +39,7 @@ class Edge:
     ) -> None:
         self.settings = settings
         self.loop = loop
-        self.registry = OriginRegistry(settings.upstream)
+        self.registry = OriginRegistry(settings.upstream, loop)
         self.table = RoutingTable(snapshot, self.registry)
         self.tls = TlsContexts(snapshot)
         self.pages = Pages()

@@ -1,0 +1,400 @@
+"""The visitor-side protocol, fed raw bytes with mock transports: no sockets, no loop run."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+
+from stockade.edge.config import EdgeSettings, Limits
+from stockade.edge.protocol import HttpProtocol
+from stockade.edge.runtime import Edge
+from stockade.edge.upstream import UpstreamConnection
+from stockade.policy import Snapshot, Zone
+from tests.support.mock_transport import MockTransport
+
+ZONE = Zone(
+    name="forum",
+    hostnames=("forum.example", "*.wiki.example"),
+    origins=("http://10.0.0.5:8080",),
+    max_body_bytes=1000,
+)
+REWRITE = Zone(
+    name="rewrite",
+    hostnames=("shop.example",),
+    origins=("http://10.0.0.6:8080",),
+    origin_host="shop.internal",
+)
+
+
+@pytest.fixture
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture
+def edge(loop: asyncio.AbstractEventLoop) -> Edge:
+    settings = EdgeSettings(limits=Limits(max_headers=20, max_header_bytes=2048, max_url_bytes=256))
+    return Edge(settings, Snapshot(revision=1, zones=(ZONE, REWRITE)), loop)
+
+
+class Wire:
+    """One visitor connection, and the origin connections the edge took from its pools."""
+
+    def __init__(self, edge: Edge) -> None:
+        self.edge = edge
+        self.transport = MockTransport()
+        self.protocol = HttpProtocol(edge, b"http")
+        self.transport.protocol = self.protocol
+        self.protocol.connection_made(self.transport)
+        self.upstreams: list[tuple[UpstreamConnection, MockTransport]] = []
+
+    def pool_connection(self, url: str = "http://10.0.0.5:8080") -> MockTransport:
+        """Put an idle connection in the origin's pool, as if opened earlier."""
+        origin = self.edge.registry.get(url, True)
+        connection = UpstreamConnection(origin)
+        transport = MockTransport(("10.0.0.5", 8080))
+        transport.protocol = connection
+        connection.connection_made(transport)
+        origin.open_connections += 1
+        origin.idle.append(connection)
+        self.upstreams.append((connection, transport))
+        return transport
+
+    def send(self, data: bytes) -> None:
+        self.protocol.data_received(data)
+
+    def reply(self, data: bytes, index: int = 0) -> None:
+        self.upstreams[index][0].data_received(data)
+
+
+def test_request_is_forwarded_with_edge_headers(edge: Edge) -> None:
+    wire = Wire(edge)
+    upstream = wire.pool_connection()
+    wire.send(
+        b"GET /thread/1?x=y HTTP/1.1\r\nHost: forum.example\r\nUser-Agent: t\r\n"
+        b"X-Forwarded-For: 198.51.100.1\r\nConnection: keep-alive, X-Secret\r\n"
+        b"X-Secret: hidden\r\nKeep-Alive: timeout=5\r\nStockade-Request-Id: forged\r\n\r\n"
+    )
+    sent = upstream.take()
+    head, _, rest = sent.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    assert lines[0] == b"GET /thread/1?x=y HTTP/1.1"
+    assert b"host: forum.example" in lines
+    assert b"User-Agent: t" in lines
+    assert b"x-forwarded-for: 198.51.100.1, 203.0.113.7" in lines
+    assert b"x-forwarded-proto: http" in lines
+    assert b"x-forwarded-host: forum.example" in lines
+    assert b"via: 1.1 stockade" in lines
+    lowered = head.lower()
+    for dropped in (b"x-secret", b"keep-alive", b"connection", b"forged"):
+        assert dropped not in lowered
+    assert rest == b""
+
+
+def test_response_is_sent_back_with_request_id_and_without_hop_by_hop(edge: Edge) -> None:
+    wire = Wire(edge)
+    upstream = wire.pool_connection()
+    wire.send(b"GET / HTTP/1.1\r\nHost: forum.example\r\n\r\n")
+    request_id = _header(upstream.take(), b"stockade-request-id")
+    wire.reply(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: keep-alive, X-Internal\r\n"
+        b"X-Internal: secret\r\nKeep-Alive: timeout=5\r\nX-App: 1\r\n\r\nhello"
+    )
+    response = wire.transport.take()
+    assert response.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert response.endswith(b"\r\n\r\nhello")
+    assert _header(response, b"stockade-request-id") == request_id
+    assert _header(response, b"x-app") == b"1"
+    for dropped in (b"x-internal", b"keep-alive:", b"connection:"):
+        assert dropped not in response.lower()
+    # The origin connection went back to the pool for the next request.
+    origin = edge.registry.get("http://10.0.0.5:8080", True)
+    assert origin.idle == [wire.upstreams[0][0]]
+    assert not wire.transport.closed
+
+
+def test_chunked_upstream_response_is_rechunked_and_close_delimited_for_http10(
+    edge: Edge,
+) -> None:
+    wire = Wire(edge)
+    wire.pool_connection()
+    wire.send(b"GET / HTTP/1.1\r\nHost: forum.example\r\n\r\n")
+    wire.reply(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+    response = wire.transport.take()
+    assert b"transfer-encoding: chunked\r\n" in response
+    assert response.endswith(b"\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+
+    old = Wire(edge)
+    old.pool_connection()
+    old.send(b"GET / HTTP/1.0\r\nHost: forum.example\r\n\r\n")
+    old.reply(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+    response = old.transport.data()
+    assert b"transfer-encoding" not in response.lower()
+    assert response.endswith(b"\r\n\r\nabc")
+    assert old.transport.closed
+
+
+def test_pipelined_requests_are_answered_in_order(edge: Edge) -> None:
+    wire = Wire(edge)
+    upstream = wire.pool_connection()
+    wire.send(
+        b"GET /1 HTTP/1.1\r\nHost: forum.example\r\n\r\n"
+        b"GET /2 HTTP/1.1\r\nHost: nowhere.example\r\n\r\n"
+        b"GET /3 HTTP/1.1\r\nHost: forum.example\r\n\r\n"
+    )
+    # Only the first is on its way; the others wait and reading is paused.
+    assert upstream.take().startswith(b"GET /1 ")
+    assert not wire.transport.reading
+    assert wire.transport.data() == b""
+    wire.reply(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA")
+    # /2 is answered by the edge (unknown host) and /3 goes to the origin on the same
+    # pooled connection.
+    assert upstream.take().startswith(b"GET /3 ")
+    wire.reply(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nC")
+    data = wire.transport.data()
+    assert data.index(b"\r\n\r\nA") < data.index(b"404 Not Found") < data.index(b"\r\n\r\nC")
+    assert wire.transport.reading
+
+
+def test_request_body_is_streamed_and_chunked_framing_kept(edge: Edge) -> None:
+    wire = Wire(edge)
+    upstream = wire.pool_connection()
+    wire.send(b"POST /form HTTP/1.1\r\nHost: forum.example\r\nTransfer-Encoding: chunked\r\n\r\n")
+    assert b"transfer-encoding: chunked\r\n\r\n" in upstream.take()
+    wire.send(b"4\r\nab")
+    wire.send(b"cd\r\n0\r\n\r\n")
+    assert upstream.take() == b"2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n"
+
+
+def test_expect_continue_is_answered_when_the_origin_is_ready(edge: Edge) -> None:
+    wire = Wire(edge)
+    upstream = wire.pool_connection()
+    wire.send(
+        b"PUT /f HTTP/1.1\r\nHost: forum.example\r\nContent-Length: 3\r\n"
+        b"Expect: 100-continue\r\n\r\n"
+    )
+    assert wire.transport.take() == b"HTTP/1.1 100 Continue\r\n\r\n"
+    assert b"expect" not in upstream.take().lower()
+    wire.send(b"abc")
+    assert upstream.take() == b"abc"
+
+
+def test_expect_continue_over_the_limit_gets_413_without_continue(edge: Edge) -> None:
+    wire = Wire(edge)
+    upstream = wire.pool_connection()
+    wire.send(
+        b"PUT /f HTTP/1.1\r\nHost: forum.example\r\nContent-Length: 5000\r\n"
+        b"Expect: 100-continue\r\n\r\n"
+    )
+    response = wire.transport.data()
+    assert response.startswith(b"HTTP/1.1 413 ")
+    assert b"100 Continue" not in response
+    assert upstream.data() == b""
+    assert wire.transport.closed
+
+
+def test_chunked_body_over_the_limit_is_cut_with_413(edge: Edge) -> None:
+    wire = Wire(edge)
+    upstream = wire.pool_connection()
+    wire.send(b"POST / HTTP/1.1\r\nHost: forum.example\r\nTransfer-Encoding: chunked\r\n\r\n")
+    wire.send(b"3e8\r\n" + b"x" * 1000 + b"\r\n")
+    assert not wire.transport.closed
+    wire.send(b"1\r\nx\r\n")
+    assert wire.transport.data().startswith(b"HTTP/1.1 413 ")
+    assert wire.transport.closed
+    assert upstream.closed
+
+
+def test_head_response_has_no_body_and_keeps_the_connection(edge: Edge) -> None:
+    wire = Wire(edge)
+    wire.pool_connection()
+    wire.send(b"HEAD / HTTP/1.1\r\nHost: forum.example\r\n\r\n")
+    wire.reply(b"HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n")
+    response = wire.transport.take()
+    assert _header(response, b"content-length") == b"1234"
+    assert response.endswith(b"\r\n\r\n")
+    assert not wire.transport.closed
+    origin = edge.registry.get("http://10.0.0.5:8080", True)
+    assert len(origin.idle) == 1
+
+
+def test_origin_host_is_rewritten(edge: Edge) -> None:
+    wire = Wire(edge)
+    upstream = wire.pool_connection("http://10.0.0.6:8080")
+    wire.send(b"GET / HTTP/1.1\r\nHost: shop.example\r\n\r\n")
+    sent = upstream.take()
+    assert b"\r\nhost: shop.internal\r\n" in sent
+    assert b"x-forwarded-host: shop.example\r\n" in sent
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET / HTTP/1.1\r\nHost: unknown.example\r\n\r\n", 404),
+        (b"GET / HTTP/1.1\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: forum.example\r\nHost: forum.example\r\n\r\n", 400),
+        (b"GET /" + b"a" * 300 + b" HTTP/1.1\r\nHost: forum.example\r\n\r\n", 414),
+        (b"GET / HTTP/1.1\r\nHost: forum.example\r\n" + b"X: y\r\n" * 30 + b"\r\n", 431),
+        (b"GET / HTTP/1.1\r\nHost: forum.example\r\nX: " + b"y" * 3000 + b"\r\n\r\n", 431),
+        (
+            b"POST / HTTP/1.1\r\nHost: forum.example\r\nContent-Length: 3\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n",
+            400,
+        ),
+        (
+            b"POST / HTTP/1.1\r\nHost: forum.example\r\nContent-Length: 3\r\n"
+            b"Content-Length: 4\r\n\r\n",
+            400,
+        ),
+        (b"GET / HTTP/1.1\r\nHost: forum.example\r\nX-A: b\r\n c\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: forum.example\r\nX-A : b\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\nHost: forum.example\r\nX(A): b\r\n\r\n", 400),
+        (b"GET /\r\n\r\n", 400),
+    ],
+)
+def test_bad_requests_get_a_page_and_never_reach_the_origin(
+    edge: Edge, request_bytes: bytes, status: int
+) -> None:
+    wire = Wire(edge)
+    upstream = wire.pool_connection()
+    wire.send(request_bytes)
+    response = wire.transport.data()
+    assert response.startswith(b"HTTP/1.1 %d " % status)
+    assert _header(response, b"stockade-request-id")
+    assert upstream.data() == b""
+    if status != 404:
+        assert wire.transport.closed
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"zz\r\nhello\r\n0\r\n\r\n", b"5;\x01\r\nhello\r\n0\r\n\r\n", b"5\nhello\r\n0\r\n\r\n"],
+)
+def test_bad_chunks_close_the_connection_and_the_origin_request(edge: Edge, body: bytes) -> None:
+    wire = Wire(edge)
+    upstream = wire.pool_connection()
+    wire.send(b"POST / HTTP/1.1\r\nHost: forum.example\r\nTransfer-Encoding: chunked\r\n\r\n")
+    wire.send(body)
+    assert wire.transport.data().startswith(b"HTTP/1.1 400 ")
+    assert wire.transport.closed
+    # The origin saw a request start; the edge cut it so no half request is completed.
+    assert upstream.closed
+
+
+def test_error_pages_follow_accept(edge: Edge) -> None:
+    for accept, content_type in (
+        (b"text/html,*/*;q=0.8", b"text/html; charset=utf-8"),
+        (b"application/json", b"application/json"),
+        (b"*/*", b"text/plain; charset=utf-8"),
+    ):
+        wire = Wire(edge)
+        wire.send(b"GET / HTTP/1.1\r\nHost: nope.example\r\nAccept: " + accept + b"\r\n\r\n")
+        response = wire.transport.data()
+        assert _header(response, b"content-type") == content_type
+        assert _header(response, b"stockade-request-id") in response.partition(b"\r\n\r\n")[2]
+
+
+def test_idle_keep_alive_timeout_closes_silently_and_slow_headers_get_408(
+    edge: Edge, loop: asyncio.AbstractEventLoop
+) -> None:
+    idle = Wire(edge)
+    assert idle.protocol.deadline <= loop.time() + edge.settings.limits.header_timeout
+    idle.protocol.on_timeout()
+    assert idle.transport.closed and idle.transport.data() == b""
+
+    slow = Wire(edge)
+    slow.send(b"GET / HTTP/1.1\r\nHost: forum.exa")
+    slow.protocol.on_timeout()
+    assert slow.transport.data().startswith(b"HTTP/1.1 408 ")
+    assert slow.transport.closed
+
+
+def test_origin_that_dies_before_answering_a_get_is_retried(edge: Edge) -> None:
+    wire = Wire(edge)
+    first = wire.pool_connection()
+    second = wire.pool_connection()
+    wire.send(b"GET / HTTP/1.1\r\nHost: forum.example\r\n\r\n")
+    # The pool is a stack: the newest idle connection is used first.
+    assert second.take().startswith(b"GET / ")
+    second.close()
+    assert first.take().startswith(b"GET / ")
+    wire.reply(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", index=0)
+    assert wire.transport.data().startswith(b"HTTP/1.1 200 OK")
+
+
+def test_post_is_not_retried_when_the_origin_dies(edge: Edge) -> None:
+    wire = Wire(edge)
+    wire.pool_connection()
+    second = wire.pool_connection()
+    wire.send(b"POST / HTTP/1.1\r\nHost: forum.example\r\nContent-Length: 2\r\n\r\nhi")
+    assert second.take().endswith(b"hi")
+    second.close()
+    response = wire.transport.data()
+    assert response.startswith(b"HTTP/1.1 502 ")
+    assert wire.upstreams[0][1].data() == b""
+
+
+def test_visitor_leaving_closes_the_origin_connection(edge: Edge) -> None:
+    wire = Wire(edge)
+    upstream = wire.pool_connection()
+    wire.send(b"GET /slow HTTP/1.1\r\nHost: forum.example\r\n\r\n")
+    wire.transport.close()
+    assert upstream.closed
+
+
+def test_websocket_upgrade_becomes_a_tunnel(edge: Edge) -> None:
+    wire = Wire(edge)
+    upstream = wire.pool_connection()
+    wire.send(
+        b"GET /chat HTTP/1.1\r\nHost: forum.example\r\nConnection: Upgrade\r\n"
+        b"Upgrade: websocket\r\nSec-WebSocket-Key: k\r\nSec-WebSocket-Version: 13\r\n\r\nEARLY"
+    )
+    sent = upstream.take()
+    assert b"connection: upgrade\r\nupgrade: websocket\r\n" in sent
+    assert b"EARLY" not in sent
+    wire.reply(
+        b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+        b"Sec-WebSocket-Accept: a\r\n\r\nFROM-ORIGIN"
+    )
+    response = wire.transport.take()
+    assert response.startswith(b"HTTP/1.1 101 ")
+    assert response.endswith(b"\r\n\r\nFROM-ORIGIN")
+    assert upstream.take() == b"EARLY"
+    wire.send(b"MORE")
+    assert upstream.take() == b"MORE"
+    wire.reply(b"BACK")
+    assert wire.transport.take() == b"BACK"
+    upstream.close()
+    assert wire.transport.closed
+
+
+def test_backpressure_pauses_the_other_side(edge: Edge) -> None:
+    wire = Wire(edge)
+    upstream = wire.pool_connection()
+    wire.send(b"POST / HTTP/1.1\r\nHost: forum.example\r\nContent-Length: 900\r\n\r\n")
+    # The origin is slow to take the body: stop reading from the visitor.
+    wire.upstreams[0][0].pause_writing()
+    assert not wire.transport.reading
+    wire.upstreams[0][0].resume_writing()
+    assert wire.transport.reading
+    wire.send(b"x" * 900)
+    upstream.take()
+    wire.reply(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234")
+    # The visitor is slow to read the response: stop reading from the origin.
+    wire.protocol.pause_writing()
+    assert not upstream.reading
+    wire.protocol.resume_writing()
+    assert upstream.reading
+
+
+def _header(message: bytes, name: bytes) -> bytes | None:
+    head = message.partition(b"\r\n\r\n")[0]
+    for line in head.split(b"\r\n")[1:]:
+        key, _, value = line.partition(b":")
+        if key.strip().lower() == name:
+            return value.strip()
+    return None

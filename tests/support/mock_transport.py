@@ -1,0 +1,53 @@
+"""A transport that records what is written, for protocol tests without sockets."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+
+class MockTransport(asyncio.Transport):
+    def __init__(self, peer: tuple[str, int] = ("203.0.113.7", 40000)) -> None:
+        super().__init__()
+        self.peer = peer
+        self.written: list[bytes] = []
+        self.closed = False
+        self.reading = True
+        self.protocol: asyncio.BaseProtocol | None = None
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self.peer if name == "peername" else default
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        assert not self.closed, "write after close"
+        self.written.append(bytes(data))
+
+    def data(self) -> bytes:
+        return b"".join(self.written)
+
+    def take(self) -> bytes:
+        data = self.data()
+        self.written.clear()
+        return data
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            if self.protocol is not None:
+                # As a real transport would, report the loss once the buffer is gone.
+                self.protocol.connection_lost(None)
+
+    def abort(self) -> None:
+        self.close()
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def pause_reading(self) -> None:
+        self.reading = False
+
+    def resume_reading(self) -> None:
+        self.reading = True
+
+    def is_reading(self) -> bool:
+        return self.reading
