@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from stockade.edge.access_log import AccessLog
+from stockade.edge.lifecycle import ProxyError, RequestContext
+
+
+def test_records_are_written_as_json_lines(tmp_path: Path) -> None:
+    path = tmp_path / "access.log"
+
+    async def scenario() -> None:
+        log = AccessLog(str(path), asyncio.get_running_loop())
+        log.start()
+        ctx = RequestContext(
+            request_id=b"abc",
+            method=b"GET",
+            url=b"/x?y=1",
+            http_version="1.1",
+            host=b"forum.example",
+            headers=[],
+            client_ip="192.0.2.1",
+            scheme=b"http",
+            started=0.0,
+            status=502,
+            error=ProxyError("upstream", "connection refused"),
+        )
+        log.record(ctx)
+        log.record(ctx)
+        await log.close()
+
+    asyncio.run(scenario())
+    lines = path.read_text().splitlines()
+    assert len(lines) == 2
+    record = json.loads(lines[0])
+    assert record["request_id"] == "abc"
+    assert record["status"] == 502
+    assert record["url"] == "/x?y=1"
+    assert record["error_source"] == "upstream"
+    assert record["error"] == "connection refused"
+    assert record["time"].endswith("Z")
+    assert "upstream_ms" not in record

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stockade.edge.config import ConfigError, load_config, parse_address, routes_config
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "edge.toml"
+
+
+def test_the_example_config_loads() -> None:
+    config = load_config(EXAMPLE)
+    assert config.edge.listen == ("127.0.0.1:8080",)
+    assert [zone.name for zone in config.zones] == ["forum", "wiki"]
+    assert config.snapshot().zones == config.zones
+
+
+def test_nested_settings_and_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "edge.toml"
+    path.write_text(
+        '[edge]\nlisten = ["127.0.0.1:9000"]\nworkers = 2\n'
+        "[edge.limits]\nheader_timeout = 2.5\n"
+        "[edge.upstream]\nmax_idle = 4\n"
+        '[[zones]]\nname = "a"\nhostnames = ["a.example"]\norigins = ["http://127.0.0.1:1"]\n'
+    )
+    config = load_config(path)
+    assert config.edge.workers == 2
+    assert config.edge.limits.header_timeout == 2.5
+    assert config.edge.limits.max_headers == 100
+    assert config.edge.upstream.max_idle == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("[edge\n", "is not valid TOML"),
+        ('[edge]\nworkers = "two"\n', "Expected `int`, got `str` at 'edge.workers'"),
+        ("[edge]\nworkerz = 2\n", "unknown field `workerz`"),
+        ("[edge]\nworkers = 0\n", "edge.workers must be 1 or more"),
+        ('[edge]\nlisten = ["localhost"]\n', "is not a listen address"),
+        (
+            '[[zones]]\nname = "a"\nhostnames = ["A.example"]\norigins = ["http://x"]\n',
+            "not a valid hostname",
+        ),
+        (
+            '[[zones]]\nname = "a"\nhostnames = ["a.example"]\norigins = ["http://x"]\n'
+            '[[zones]]\nname = "b"\nhostnames = ["a.example"]\norigins = ["http://x"]\n',
+            "belongs to one zone only",
+        ),
+    ],
+)
+def test_bad_config_files_name_the_file_and_the_problem(
+    tmp_path: Path, text: str, words: str
+) -> None:
+    path = tmp_path / "edge.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert str(raised.value).startswith(str(path))
+    assert words in str(raised.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="Cannot read config file"):
+        load_config(tmp_path / "missing.toml")
+
+
+def test_routes_make_one_zone_each() -> None:
+    config = routes_config(
+        ["forum.example=http://127.0.0.1:9000", "wiki.example=https://10.0.0.1"],
+        ["127.0.0.1:8080"],
+        2,
+        "127.0.0.1:9145",
+    )
+    assert [zone.hostnames for zone in config.zones] == [("forum.example",), ("wiki.example",)]
+    assert config.edge.workers == 2
+    assert config.edge.admin_listen == "127.0.0.1:9145"
+    with pytest.raises(ConfigError, match="is not HOST=ORIGIN"):
+        routes_config(["forum.example"], ["127.0.0.1:8080"], 1, None)
+    with pytest.raises(ConfigError, match="command line: .*is not usable"):
+        routes_config(["forum.example=nowhere"], ["127.0.0.1:8080"], 1, None)
+
+
+def test_addresses() -> None:
+    assert parse_address("127.0.0.1:80") == ("127.0.0.1", 80)
+    assert parse_address("[::1]:8443") == ("::1", 8443)
+    assert parse_address(":8080") == ("0.0.0.0", 8080)
+    with pytest.raises(ConfigError, match="HOST:PORT"):
+        parse_address("127.0.0.1:0")

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import asyncio
+
+from stockade.edge.config import EdgeSettings
+from stockade.edge.lifecycle import ProxyError, RequestContext
+from stockade.edge.metrics import LATENCY_BUCKETS, Metrics
+from stockade.edge.runtime import Edge
+from stockade.policy import Snapshot, Zone
+
+
+def context(status: int, latency: float = -1.0) -> RequestContext:
+    return RequestContext(
+        request_id=b"1",
+        method=b"GET",
+        url=b"/",
+        http_version="1.1",
+        host=b"a.example",
+        headers=[],
+        client_ip="127.0.0.1",
+        scheme=b"http",
+        started=0.0,
+        status=status,
+        upstream_latency=latency,
+    )
+
+
+def test_counters_and_histogram() -> None:
+    loop = asyncio.new_event_loop()
+    zone = Zone(name="a", hostnames=("a.example",), origins=("http://10.0.0.1",))
+    edge = Edge(EdgeSettings(), Snapshot(zones=(zone,)), loop)
+    metrics = Metrics()
+    routed = context(200, latency=0.003)
+    routed.route = edge.table.find("a.example")
+    metrics.observe(routed)
+    metrics.observe(routed)
+    failed = context(502)
+    failed.error = ProxyError("upstream", "refused")
+    metrics.observe(failed)
+    snapshot = metrics.snapshot(edge)
+    assert snapshot["requests"] == {("a", 200): 2, ("", 502): 1}
+    assert snapshot["errors"] == {"upstream": 1}
+    assert snapshot["latency_count"] == 2
+    assert snapshot["latency_buckets"][LATENCY_BUCKETS.index(0.005)] == 2
+    assert snapshot["pool_open"] == {"http://10.0.0.1": 0}
+    loop.close()
