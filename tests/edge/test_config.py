@@ -78,7 +78,7 @@ def test_routes_make_one_zone_each() -> None:
     assert config.edge.admin_listen == "127.0.0.1:9145"
     with pytest.raises(ConfigError, match="is not HOST=ORIGIN"):
         routes_config(["forum.example"], ["127.0.0.1:8080"], 1, None)
-    with pytest.raises(ConfigError, match="command line: .*is not usable"):
+    with pytest.raises(ConfigError, match=r"command line: .*is not usable"):
         routes_config(["forum.example=nowhere"], ["127.0.0.1:8080"], 1, None)
 
 
