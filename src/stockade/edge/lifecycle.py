@@ -7,7 +7,7 @@ one. Phases run on the hot path: they are plain methods, never coroutines.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -49,7 +49,6 @@ class RequestContext:
     upstream_started: float = 0.0
     upstream_latency: float = -1.0
     error: ProxyError | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 class Lifecycle:

@@ -9,6 +9,8 @@ import time
 from itertools import count
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from stockade.edge.access_log import AccessLog
 from stockade.edge.config import EdgeSettings
 from stockade.edge.http11 import DateHeader
@@ -57,6 +59,27 @@ class Edge:
 
     def next_request_id(self) -> bytes:
         return b"%s%x" % (self._id_prefix, next(self._ids))
+
+    def reconfigure(self, settings: EdgeSettings, snapshot: Snapshot) -> None:
+        """Apply a reloaded config file: limits for new connections, and its zones.
+
+        Listeners, workers, pools and logs are set up once; changing them needs a restart."""
+        fixed = ("listen", "tls_listen", "admin_listen", "workers", "access_log", "upstream")
+        changed = [
+            name for name in fixed if getattr(settings, name) != getattr(self.settings, name)
+        ]
+        if changed:
+            log.warning(
+                "reload ignores changes to edge.%s: restart to apply them", ", edge.".join(changed)
+            )
+        self.settings = msgspec.structs.replace(
+            self.settings,
+            limits=settings.limits,
+            via=settings.via,
+            shutdown_timeout=settings.shutdown_timeout,
+        )
+        self.via_line = b"via: 1.1 %s\r\n" % settings.via.encode()
+        self.apply(snapshot)
 
     def apply(self, snapshot: Snapshot) -> None:
         """Switch to a new snapshot; requests already routed finish under the old one."""

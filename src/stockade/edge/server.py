@@ -101,7 +101,8 @@ async def serve_worker(
 
     def reload() -> None:
         try:
-            edge.apply(source.load().snapshot())
+            config = source.load()
+            edge.reconfigure(config.edge, config.snapshot())
         except (ConfigError, ValueError) as error:
             log.error("reload refused, still serving the previous config: %s", error)
 
