@@ -1,14 +1,36 @@
 """The contract between control plane and edge: immutable, versioned snapshots of zones."""
 
 from stockade.policy.codec import decode_snapshot, encode_snapshot
-from stockade.policy.types import Snapshot, Zone, ZoneError, validate_hostname, validate_origin
+from stockade.policy.signing import (
+    SignatureError,
+    SignedSnapshot,
+    SigningKey,
+    VerifyKey,
+    sign_snapshot,
+    verify_snapshot,
+)
+from stockade.policy.types import (
+    Enforcement,
+    Snapshot,
+    Zone,
+    ZoneError,
+    validate_hostname,
+    validate_origin,
+)
 
 __all__ = [
+    "Enforcement",
+    "SignatureError",
+    "SignedSnapshot",
+    "SigningKey",
     "Snapshot",
+    "VerifyKey",
     "Zone",
     "ZoneError",
     "decode_snapshot",
     "encode_snapshot",
+    "sign_snapshot",
     "validate_hostname",
     "validate_origin",
+    "verify_snapshot",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 from urllib.parse import urlsplit
 
 import msgspec
@@ -15,12 +16,64 @@ class ZoneError(ValueError):
     """A zone definition that cannot be served; the message says what to fix."""
 
 
+Action = Literal["block", "path_block", "geo_block", "interstitial"]
+Basis = Literal["legal", "policy", "emergency"]
+Service = Literal["proxied", "hosted"]
+
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+class Enforcement(msgspec.Struct, frozen=True, kw_only=True):
+    """A decision to stop serving (part of) a zone, and where the public can read why."""
+
+    id: str
+    action: Action
+    basis: Basis
+    # One sentence for visitors, shown on the block page.
+    reason: str
+    notice_url: str
+    status: int = 451
+    # path_block: URL path prefixes ("/threads/") or globs ("/u/*/posts").
+    paths: tuple[str, ...] = ()
+    # geo_block: ISO 3166-1 alpha-2 country codes.
+    countries: tuple[str, ...] = ()
+    # Unix seconds; the enforcement applies from starts_at until ends_at (if given).
+    starts_at: float = 0.0
+    ends_at: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in (451, 403):
+            raise ZoneError(f"Enforcement status {self.status} is not allowed: use 451 or 403.")
+        if not self.reason.strip():
+            raise ZoneError("An enforcement needs a reason: one sentence for visitors.")
+        if not self.notice_url.startswith(("https://", "http://", "/")):
+            raise ZoneError(
+                f"Notice URL '{self.notice_url}' is not a link: give an http(s) URL or a path."
+            )
+        if self.action == "path_block" and not self.paths:
+            raise ZoneError("A path_block needs at least one path, such as /threads/123.")
+        if any(not path.startswith("/") for path in self.paths):
+            raise ZoneError("Blocked paths must start with '/', such as /threads/123.")
+        if self.action == "geo_block" and not self.countries:
+            raise ZoneError("A geo_block needs at least one country code, such as DE.")
+        for country in self.countries:
+            if not _COUNTRY.match(country):
+                raise ZoneError(
+                    f"'{country}' is not a country code: use two capital letters, such as FR."
+                )
+        if self.ends_at is not None and self.ends_at <= self.starts_at:
+            raise ZoneError("An enforcement must end after it starts.")
+
+
 class Zone(msgspec.Struct, frozen=True, kw_only=True):
     """A customer site: the hostnames it answers to and the origins that serve it."""
 
     name: str
     hostnames: tuple[str, ...]
     origins: tuple[str, ...]
+    # proxied: security only, the content is hosted elsewhere; hosted: the provider hosts it.
+    service: Service = "proxied"
+    enforcements: tuple[Enforcement, ...] = ()
     connect_timeout: float = 5.0
     read_timeout: float = 60.0
     max_body_bytes: int = 100 * 1024 * 1024
