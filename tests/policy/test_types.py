@@ -46,7 +46,9 @@ def test_bad_zones_are_refused_with_a_sentence(overrides: dict[str, object], wor
 
 
 def test_a_hostname_belongs_to_one_zone_only() -> None:
-    with pytest.raises(ZoneError, match=r"'forum\.example' is in both zone 'forum' and zone 'copy'"):
+    with pytest.raises(
+        ZoneError, match=r"'forum\.example' is in both zone 'forum' and zone 'copy'"
+    ):
         Snapshot(zones=(zone(), zone(name="copy")))
     with pytest.raises(ZoneError, match="zone names must be unique"):
         Snapshot(zones=(zone(), zone(hostnames=("other.example",))))
