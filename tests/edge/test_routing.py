@@ -6,6 +6,7 @@ import pytest
 
 from stockade.edge.config import UpstreamSettings
 from stockade.edge.origins import OriginRegistry
+from stockade.edge.pages import Pages
 from stockade.edge.routing import RoutingTable, normalize_host
 from stockade.policy import Snapshot, Zone
 
@@ -30,6 +31,7 @@ def test_exact_then_most_specific_wildcard(registry: OriginRegistry) -> None:
             )
         ),
         registry,
+        Pages(),
     )
 
     def name(host: bytes) -> str | None:
@@ -55,6 +57,7 @@ def test_round_robin_skips_origins_that_are_down(registry: OriginRegistry) -> No
     table = RoutingTable(
         Snapshot(zones=(zone("z", "z.example", origins=("http://10.0.0.1", "http://10.0.0.2")),)),
         registry,
+        Pages(),
     )
     route = table.find("z.example")
     assert route is not None
@@ -70,18 +73,19 @@ def test_round_robin_skips_origins_that_are_down(registry: OriginRegistry) -> No
 
 
 def test_origins_and_their_pools_survive_a_new_snapshot(registry: OriginRegistry) -> None:
-    first = RoutingTable(Snapshot(zones=(zone("a", "a.example"),)), registry)
-    second = RoutingTable(Snapshot(revision=2, zones=(zone("b", "b.example"),)), registry)
+    first = RoutingTable(Snapshot(zones=(zone("a", "a.example"),)), registry, Pages())
+    second = RoutingTable(Snapshot(revision=2, zones=(zone("b", "b.example"),)), registry, Pages())
     assert first.exact["a.example"].origins[0] is second.exact["b.example"].origins[0]
     RoutingTable(
         Snapshot(revision=3, zones=(zone("c", "c.example", origins=("http://10.9.9.9",)),)),
         registry,
+        Pages(),
     )
     assert list(registry.origins) == [("http://10.9.9.9", True)]
 
 
 def test_the_lookup_cache_is_bounded(registry: OriginRegistry) -> None:
-    table = RoutingTable(Snapshot(zones=(zone("a", "a.example"),)), registry)
+    table = RoutingTable(Snapshot(zones=(zone("a", "a.example"),)), registry, Pages())
     for index in range(10_000):
         table.lookup(b"random-%d.example" % index)
     assert len(table._cache) <= 8192

@@ -76,6 +76,8 @@ def test_bad_key_text_is_explained(text: str) -> None:
         ({"status": 404}, "use 451 or 403"),
         ({"reason": " "}, "needs a reason"),
         ({"notice_url": "javascript:alert(1)"}, "is not a link"),
+        ({"notice_url": "https://a.example/x\r\nSet-Cookie: a=b"}, "is not a link"),
+        ({"notice_url": "https://a.example/<x>"}, "is not a link"),
         ({"action": "path_block"}, "needs at least one path"),
         ({"action": "path_block", "paths": ("threads",)}, "must start with '/'"),
         ({"action": "geo_block"}, "at least one country code"),

@@ -57,6 +57,16 @@ class EdgeSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     via: str = "stockade"
     # In-flight requests get this long to finish on shutdown.
     shutdown_timeout: float = 10.0
+    # MaxMind-format country database (.mmdb), needed by geo blocks.
+    geoip_database: str | None = None
+    # With a control plane, zones come from its signed snapshots instead of [[zones]].
+    control_url: str | None = None
+    control_key: str | None = None
+    control_token: str | None = None
+    # How this edge names itself to the control plane (default: host name and port).
+    name: str | None = None
+    # Where the last good snapshot is kept, to serve from when the control plane is down.
+    state_dir: str = "data/edge"
     limits: Limits = msgspec.field(default_factory=Limits)
     upstream: UpstreamSettings = msgspec.field(default_factory=UpstreamSettings)
 

@@ -21,6 +21,7 @@ from stockade.edge.http11 import (
     status_line,
 )
 from stockade.edge.lifecycle import ProxyError, RequestContext
+from stockade.edge.pages import Answer
 
 if TYPE_CHECKING:
     from stockade.edge.protocol import HttpProtocol
@@ -102,16 +103,18 @@ class Exchange:
         """The exchange is at the head of the connection's queue: answer it or proxy it."""
         ctx = self.ctx
         lifecycle = self.protocol.edge.lifecycle
-        status = lifecycle.route(ctx)
-        if status is None:
-            status = lifecycle.request_filter(ctx)
-        if status is not None:
-            self.respond_local(status)
+        answer = lifecycle.route(ctx)
+        if ctx.route is not None:
+            self.protocol.zone = ctx.route.name
+        if answer is None:
+            answer = lifecycle.request_filter(ctx)
+        if answer is not None:
+            self.respond_local(answer)
             return
         route = ctx.route
         assert route is not None
         if self.content_length is not None and self.content_length > route.max_body_bytes:
-            self.respond_local(413)
+            self.respond_error(413)
             return
         self.connect_timeout = route.connect_timeout
         self.connect()
@@ -414,7 +417,7 @@ class Exchange:
             self._drop_upstream()
             self.finish()
         else:
-            self.respond_local(status)
+            self.respond_error(status)
 
     def fail_request(self, status: int) -> None:
         """The visitor's request broke a rule mid-way: answer if possible, then close."""
@@ -425,11 +428,14 @@ class Exchange:
         if self.response_started:
             self.finish()
         else:
-            self.respond_local(status)
+            self.respond_error(status)
 
-    def respond_local(self, status: int) -> None:
+    def respond_error(self, status: int) -> None:
+        self.respond_local(self.protocol.edge.pages.error(status))
+
+    def respond_local(self, answer: Answer) -> None:
         ctx = self.ctx
-        ctx.status = status
+        status = ctx.status = answer.status
         if not self.request_complete:
             remaining = (self.content_length or 0) - ctx.request_bytes
             if self.body_chunked or remaining > _DRAIN_LIMIT or status in (408, 413):
@@ -438,7 +444,7 @@ class Exchange:
                 self.discarding = True
         self.pending_body = []
         protocol = self.protocol
-        page = protocol.edge.pages.page(status, protocol.header_value(ctx, b"accept"))
+        page = answer.page(ctx.header(b"accept"))
         body = page.body(ctx.request_id)
         close = not self.keep_alive or protocol.closing
         head = b"".join(
@@ -447,6 +453,7 @@ class Exchange:
                 protocol.edge.date.line(),
                 b"content-type: %s\r\ncontent-length: %d\r\n" % (page.content_type, len(body)),
                 b"cache-control: no-store\r\nstockade-request-id: %s\r\n" % ctx.request_id,
+                answer.headers,
                 b"connection: close\r\n\r\n" if close else b"\r\n",
             )
         )

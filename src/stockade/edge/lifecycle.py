@@ -1,6 +1,6 @@
 """The life of one proxied request: one method per phase, in the order they run.
 
-A phase that answers the request itself returns the status to answer with and the chain
+A phase that answers the request itself returns the `Answer` to send and the chain
 stops; `None` lets the request go on. `logging` always runs, with the error if there was
 one. Phases run on the hot path: they are plain methods, never coroutines.
 """
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from stockade.edge.origins import Origin
+    from stockade.edge.pages import Answer
     from stockade.edge.routing import ZoneRoute
     from stockade.edge.runtime import Edge
 
@@ -50,6 +51,13 @@ class RequestContext:
     upstream_latency: float = -1.0
     error: ProxyError | None = None
 
+    def header(self, name: bytes) -> bytes | None:
+        """The first value of a request header; `name` in lower case."""
+        for header, value in self.headers:
+            if header.lower() == name:
+                return value
+        return None
+
 
 class Lifecycle:
     """Stockade's phases. Later phases (enforcement, access rules, rate limits, firewall,
@@ -58,21 +66,27 @@ class Lifecycle:
     def __init__(self, edge: Edge) -> None:
         self.edge = edge
 
-    def route(self, ctx: RequestContext) -> int | None:
+    def route(self, ctx: RequestContext) -> Answer | None:
         """Fires once the request headers are read: find the zone by Host (404 if none).
 
         On TLS, a Host served by another zone than the SNI name chose answers 421."""
         table = self.edge.table
         route = table.lookup(ctx.host)
         if route is None:
-            return 404
+            return self.edge.pages.error(404)
         if ctx.sni is not None and table.find(ctx.sni) is not route:
-            return 421
+            return self.edge.pages.error(421)
         ctx.route = route
         return None
 
-    def request_filter(self, ctx: RequestContext) -> int | None:
-        """Fires after `route`, before any origin is chosen; may answer the request itself."""
+    def request_filter(self, ctx: RequestContext) -> Answer | None:
+        """Fires after `route`, before any origin is chosen; may answer the request itself.
+
+        Enforcement (zone, geo and path blocks, warnings) comes first."""
+        assert ctx.route is not None
+        enforcement = ctx.route.enforcement
+        if enforcement is not None:
+            return enforcement.check(ctx)
         return None
 
     def upstream_peer(self, ctx: RequestContext) -> Origin | None:

@@ -61,6 +61,7 @@ class HttpProtocol(asyncio.Protocol):
         self.parser = httptools.HttpRequestParser(self)
         self.client_ip = ""
         self.sni: str | None = None
+        self.zone = ""  # the zone of the latest request, so a block can close this connection
         self.current: Exchange | None = None  # the exchange whose response is being sent
         self.queue: deque[Exchange] = deque()  # pipelined exchanges waiting their turn
         self.parsing: Exchange | None = None  # the exchange whose body is being read
@@ -314,12 +315,6 @@ class HttpProtocol(asyncio.Protocol):
 
     # used by exchanges
 
-    def header_value(self, ctx: RequestContext, name: bytes) -> bytes | None:
-        for header, value in ctx.headers:
-            if header.lower() == name:
-                return value
-        return None
-
     def write(self, data: bytes) -> None:
         self.transport.write(data)
 
@@ -378,7 +373,7 @@ class HttpProtocol(asyncio.Protocol):
                 body_chunked=False,
                 expect_continue=False,
                 upgrade=False,
-            ).respond_local(status)
+            ).respond_error(status)
         self.transport.close()
 
     def bare_context(self) -> RequestContext:

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from stockade.edge.enforce import ZoneEnforcement
 from stockade.edge.origins import Origin, OriginRegistry
+from stockade.edge.pages import Pages
 from stockade.policy import Snapshot, Zone
+
+if TYPE_CHECKING:
+    from stockade.edge.geo import CountryLookup
 
 # Hosts looked up recently; cleared when full so random Host headers cannot grow it.
 _CACHE_LIMIT = 8192
@@ -15,6 +22,7 @@ class ZoneRoute:
     __slots__ = (
         "_next",
         "connect_timeout",
+        "enforcement",
         "max_body_bytes",
         "name",
         "origin_host",
@@ -23,8 +31,11 @@ class ZoneRoute:
         "zone",
     )
 
-    def __init__(self, zone: Zone, origins: tuple[Origin, ...]) -> None:
+    def __init__(
+        self, zone: Zone, origins: tuple[Origin, ...], enforcement: ZoneEnforcement | None
+    ) -> None:
         self.zone = zone
+        self.enforcement = enforcement
         self.name = zone.name
         self.origins = origins
         self.origin_host = zone.origin_host.encode() if zone.origin_host else None
@@ -46,7 +57,13 @@ class ZoneRoute:
 
 
 class RoutingTable:
-    def __init__(self, snapshot: Snapshot, registry: OriginRegistry) -> None:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        registry: OriginRegistry,
+        pages: Pages,
+        countries: CountryLookup | None = None,
+    ) -> None:
         self.revision = snapshot.revision
         self.exact: dict[str, ZoneRoute] = {}
         self.wildcard: dict[str, ZoneRoute] = {}
@@ -55,7 +72,8 @@ class RoutingTable:
         for zone in snapshot.zones:
             origins = tuple(registry.get(url, zone.verify_origin_tls) for url in zone.origins)
             used.update((url, zone.verify_origin_tls) for url in zone.origins)
-            route = ZoneRoute(zone, origins)
+            enforcement = ZoneEnforcement(zone, pages, countries) if zone.enforcements else None
+            route = ZoneRoute(zone, origins, enforcement)
             self.routes.append(route)
             for hostname in zone.hostnames:
                 if hostname.startswith("*."):
@@ -64,6 +82,13 @@ class RoutingTable:
                     self.exact[hostname] = route
         registry.keep_only(used)
         self._cache: dict[bytes, ZoneRoute | None] = {}
+
+    def blocked_zones(self, now: float) -> set[str]:
+        return {
+            route.name
+            for route in self.routes
+            if route.enforcement is not None and route.enforcement.blocks_everything(now)
+        }
 
     def lookup(self, host: bytes) -> ZoneRoute | None:
         """The zone for a Host header value (any case, with or without a port)."""

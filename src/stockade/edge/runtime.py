@@ -13,6 +13,7 @@ import msgspec
 
 from stockade.edge.access_log import AccessLog
 from stockade.edge.config import EdgeSettings
+from stockade.edge.geo import CountryLookup
 from stockade.edge.http11 import DateHeader
 from stockade.edge.lifecycle import Lifecycle
 from stockade.edge.metrics import Metrics
@@ -42,9 +43,10 @@ class Edge:
         self.settings = settings
         self.loop = loop
         self.registry = OriginRegistry(settings.upstream, loop)
-        self.table = RoutingTable(snapshot, self.registry)
-        self.tls = TlsContexts(snapshot)
         self.pages = Pages()
+        self.countries = CountryLookup(settings.geoip_database) if settings.geoip_database else None
+        self.table = RoutingTable(snapshot, self.registry, self.pages, self.countries)
+        self.tls = TlsContexts(snapshot)
         self.lifecycle = Lifecycle(self)
         self.metrics = Metrics()
         self.access_log = AccessLog(settings.access_log, loop) if settings.access_log else None
@@ -81,11 +83,33 @@ class Edge:
         self.via_line = b"via: 1.1 %s\r\n" % settings.via.encode()
         self.apply(snapshot)
 
+    @property
+    def revision(self) -> int:
+        return self.table.revision
+
     def apply(self, snapshot: Snapshot) -> None:
-        """Switch to a new snapshot; requests already routed finish under the old one."""
+        """Switch to a new snapshot. Requests already routed finish under the old one,
+        except in a zone the snapshot blocks: its connections are closed at once, so
+        nothing of it keeps flowing (keep-alive, long downloads, WebSockets)."""
         self.tls.update(snapshot)
-        self.table = RoutingTable(snapshot, self.registry)
-        log.info("edge serves revision %d with %d zones", snapshot.revision, len(snapshot.zones))
+        previous = self.table
+        self.table = RoutingTable(snapshot, self.registry, self.pages, self.countries)
+        now = time.time()
+        newly_blocked = self.table.blocked_zones(now) - previous.blocked_zones(now)
+        closed = 0
+        if newly_blocked:
+            for protocol in list(self.connections):
+                if protocol.zone in newly_blocked:
+                    protocol.transport.abort()
+                    closed += 1
+        log.info(
+            "edge serves revision %d with %d zones%s",
+            snapshot.revision,
+            len(snapshot.zones),
+            f"; blocked {', '.join(sorted(newly_blocked))} and closed {closed} connections"
+            if newly_blocked
+            else "",
+        )
 
     # connections
 

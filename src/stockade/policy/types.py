@@ -21,6 +21,8 @@ Basis = Literal["legal", "policy", "emergency"]
 Service = Literal["proxied", "hosted"]
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+# A notice URL goes into a Link header and an href: no spaces, controls, quotes or brackets.
+_UNSAFE_URL = re.compile(r'[\x00-\x20\x7f<>"]')
 
 
 class Enforcement(msgspec.Struct, frozen=True, kw_only=True):
@@ -46,7 +48,9 @@ class Enforcement(msgspec.Struct, frozen=True, kw_only=True):
             raise ZoneError(f"Enforcement status {self.status} is not allowed: use 451 or 403.")
         if not self.reason.strip():
             raise ZoneError("An enforcement needs a reason: one sentence for visitors.")
-        if not self.notice_url.startswith(("https://", "http://", "/")):
+        if not self.notice_url.startswith(("https://", "http://", "/")) or _UNSAFE_URL.search(
+            self.notice_url
+        ):
             raise ZoneError(
                 f"Notice URL '{self.notice_url}' is not a link: give an http(s) URL or a path."
             )

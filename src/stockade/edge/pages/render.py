@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import jinja2
@@ -93,38 +94,103 @@ class Page(NamedTuple):
         return self.before_id + request_id + self.after_id
 
 
+class Answer(NamedTuple):
+    """A response the edge gives itself: status, extra header lines, a page per format."""
+
+    status: int
+    headers: bytes
+    pages: tuple[Page, Page, Page]
+
+    def page(self, accept: bytes | None) -> Page:
+        return self.pages[preferred_format(accept)]
+
+
+BLOCK_TITLES = {451: "Unavailable For Legal Reasons", 403: "Forbidden"}
+_BASIS_WORDS = {
+    "legal": "a legal order",
+    "policy": "the provider's policy",
+    "emergency": "an emergency",
+}
+
+
 class Pages:
-    """Every error page in the three formats, ready to send."""
+    """Renders every page the edge answers with; each one once, never per request."""
 
     def __init__(self) -> None:
-        environment = jinja2.Environment(
+        self.environment = jinja2.Environment(
             loader=jinja2.PackageLoader("stockade.edge.pages", "templates"),
             autoescape=jinja2.select_autoescape(["html"]),
             keep_trailing_newline=True,
         )
-        html = environment.get_template("error.html")
-        text = environment.get_template("error.txt")
-        self._pages: dict[int, tuple[Page, Page, Page]] = {}
-        for status, (title, message, source) in ERRORS.items():
-            fields = {
-                "status": status,
-                "title": title,
-                "message": message,
-                "source": _SOURCES[source],
-                "request_id": _MARKER,
-            }
-            rendered = (
-                html.render(fields),
-                msgspec.json.encode({**fields, "error_source": source}).decode(),
-                text.render(fields),
-            )
-            self._pages[status] = tuple(  # type: ignore[assignment]
-                Page(content_type, *_split(body))
-                for content_type, body in zip(_CONTENT_TYPES, rendered, strict=True)
-            )
+        self._errors = {
+            status: self._render_error(status, title, message, source)
+            for status, (title, message, source) in ERRORS.items()
+        }
 
-    def page(self, status: int, accept: bytes | None) -> Page:
-        return self._pages[status][preferred_format(accept)]
+    def error(self, status: int) -> Answer:
+        return self._errors[status]
+
+    def _render_error(self, status: int, title: str, message: str, source: str) -> Answer:
+        fields = {
+            "status": status,
+            "title": title,
+            "message": message,
+            "source": _SOURCES[source],
+            "request_id": _MARKER,
+        }
+        return Answer(
+            status,
+            b"",
+            self._render("error", fields, {**fields, "error_source": source}),
+        )
+
+    def block(
+        self,
+        *,
+        status: int,
+        reason: str,
+        basis: str,
+        notice_url: str,
+        hostname: str,
+        continue_url: str | None = None,
+    ) -> Answer:
+        """A block page (or, with `continue_url`, a warning with a continue button)."""
+        fields = {
+            "status": status,
+            "title": "Warning" if continue_url else BLOCK_TITLES[status],
+            "reason": reason,
+            "basis": _BASIS_WORDS.get(basis, basis),
+            "notice_url": notice_url,
+            "hostname": hostname,
+            "continue_url": continue_url,
+            "request_id": _MARKER,
+        }
+        document = {
+            "status": status,
+            "error": "interstitial" if continue_url else "blocked",
+            "reason": reason,
+            "basis": basis,
+            "notice_url": notice_url,
+            "request_id": _MARKER,
+        }
+        if continue_url:
+            document["continue_url"] = continue_url
+        headers = b'link: <%s>; rel="blocked-by"\r\n' % notice_url.encode()
+        return Answer(status, headers, self._render("block", fields, document))
+
+    def _render(
+        self, name: str, fields: Mapping[str, object], document: Mapping[str, object]
+    ) -> tuple[Page, Page, Page]:
+        rendered = (
+            self.environment.get_template(f"{name}.html").render(fields),
+            msgspec.json.encode(document).decode(),
+            self.environment.get_template(f"{name}.txt").render(fields),
+        )
+        html, json, text = (
+            Page(content_type, *_split(body))
+            for content_type, body in zip(_CONTENT_TYPES, rendered, strict=True)
+        )
+        return html, json, text
 
 
 def _split(rendered: str) -> tuple[bytes, bytes]:
@@ -134,4 +200,4 @@ def _split(rendered: str) -> tuple[bytes, bytes]:
     return before, after
 
 
-__all__ = ["ERRORS", "HTML", "JSON", "Page", "Pages"]
+__all__ = ["ERRORS", "HTML", "JSON", "Answer", "Page", "Pages"]
