@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 import uvloop
 
-from stockade.edge.config import ConfigError, load_config, parse_address, routes_config
+from stockade.edge.config import ConfigError, flags_config, load_config, parse_address
 from stockade.edge.server import ConfigSource, run, serve_worker
 
 app = typer.Typer(
@@ -40,26 +40,62 @@ def edge(
         list[str] | None,
         typer.Option("--route", "-r", help="HOST=ORIGIN_URL: serve HOST from ORIGIN (repeatable)."),
     ] = None,
-    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes.")] = 1,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", help="Worker processes.")
+    ] = None,
     admin_listen: Annotated[
         str | None, typer.Option("--admin-listen", help="HOST:PORT for /metrics.")
     ] = None,
+    control: Annotated[
+        str | None,
+        typer.Option("--control", help="Control plane URL: take zones from its signed feed."),
+    ] = None,
+    control_key: Annotated[
+        str | None,
+        typer.Option("--control-key", help="The control plane's public key (ed25519:...)."),
+    ] = None,
+    control_token: Annotated[
+        str | None,
+        typer.Option(
+            "--control-token",
+            envvar="STOCKADE_EDGE_TOKEN",
+            help="API token with the edge role, for the feed.",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="This edge's name in `stockade edges`.")
+    ] = None,
+    state_dir: Annotated[
+        str | None,
+        typer.Option("--state-dir", help="Where the last good snapshot is kept."),
+    ] = None,
 ) -> None:
-    """Run an edge: from a config file, or from --route flags for a quick start."""
+    """Run an edge: from a config file, from --route flags, or from a control plane."""
+    flags = {
+        "listen": listen or None,
+        "workers": workers,
+        "admin_listen": admin_listen,
+        "control_url": control,
+        "control_key": control_key,
+        "control_token": control_token,
+        "name": name,
+        "state_dir": state_dir,
+    }
+    settings: dict[str, object] = {key: value for key, value in flags.items() if value is not None}
     try:
         if config is not None:
             if route:
                 _fail("Give either --config or --route, not both.")
-            load_config(config)
-            source = ConfigSource(path=config)
+            load_config(config, settings)
+            source = ConfigSource(path=config, overrides=settings)
         else:
-            if not route:
-                _fail("Nothing to serve: give --config FILE.toml or at least one --route.")
-            source = ConfigSource(
-                fixed=routes_config(
-                    route or [], listen or ["127.0.0.1:8080"], workers, admin_listen
+            if not route and not control:
+                _fail(
+                    "Nothing to serve: give --config FILE.toml, at least one --route, "
+                    "or --control URL with --control-key."
                 )
-            )
+            settings.setdefault("listen", ["127.0.0.1:8080"])
+            source = ConfigSource(fixed=flags_config(route or [], settings))
         run(source)
     except ConfigError as error:
         _fail(str(error))

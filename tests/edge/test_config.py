@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from stockade.edge.config import ConfigError, load_config, parse_address, routes_config
+from stockade.edge.config import ConfigError, flags_config, load_config, parse_address
+from stockade.policy import SigningKey
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "edge.toml"
 
@@ -67,19 +68,17 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_routes_make_one_zone_each() -> None:
-    config = routes_config(
+    config = flags_config(
         ["forum.example=http://127.0.0.1:9000", "wiki.example=https://10.0.0.1"],
-        ["127.0.0.1:8080"],
-        2,
-        "127.0.0.1:9145",
+        {"listen": ["127.0.0.1:8080"], "workers": 2, "admin_listen": "127.0.0.1:9145"},
     )
     assert [zone.hostnames for zone in config.zones] == [("forum.example",), ("wiki.example",)]
     assert config.edge.workers == 2
     assert config.edge.admin_listen == "127.0.0.1:9145"
     with pytest.raises(ConfigError, match="is not HOST=ORIGIN"):
-        routes_config(["forum.example"], ["127.0.0.1:8080"], 1, None)
+        flags_config(["forum.example"], {})
     with pytest.raises(ConfigError, match=r"command line: .*is not usable"):
-        routes_config(["forum.example=nowhere"], ["127.0.0.1:8080"], 1, None)
+        flags_config(["forum.example=nowhere"], {})
 
 
 def test_addresses() -> None:
@@ -88,3 +87,25 @@ def test_addresses() -> None:
     assert parse_address(":8080") == ("0.0.0.0", 8080)
     with pytest.raises(ConfigError, match="HOST:PORT"):
         parse_address("127.0.0.1:0")
+
+
+def test_flags_override_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "edge.toml"
+    path.write_text('[edge]\nworkers = 2\nlisten = ["127.0.0.1:9000"]\n')
+    config = load_config(path, {"workers": 3})
+    assert config.edge.workers == 3
+    assert config.edge.listen == ("127.0.0.1:9000",)
+
+
+def test_control_settings_are_checked(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="control_key is missing"):
+        flags_config([], {"control_url": "http://127.0.0.1:8000"})
+    with pytest.raises(ConfigError, match="is not an Ed25519 key"):
+        flags_config([], {"control_url": "http://127.0.0.1:8000", "control_key": "ed25519:AAAA"})
+    with pytest.raises(ConfigError, match="is not a URL"):
+        flags_config([], {"control_url": "127.0.0.1:8000", "control_key": "x"})
+    key = SigningKey.generate().verify_key().to_text()
+    with pytest.raises(ConfigError, match="Zones come from the control plane"):
+        flags_config(["a.example=http://x"], {"control_url": "http://c", "control_key": key})
+    config = flags_config([], {"control_url": "http://c", "control_key": key})
+    assert config.edge.control_key == key

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import msgspec
 
-from stockade.policy import Snapshot, Zone, ZoneError
+from stockade.policy import Snapshot, VerifyKey, Zone, ZoneError
 
 
 class ConfigError(ValueError):
@@ -77,6 +77,21 @@ class EdgeSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             parse_address(address)
         if not self.listen and not self.tls_listen:
             raise ConfigError("The edge has nothing to listen on: set edge.listen or tls_listen.")
+        if self.control_url is not None:
+            if not self.control_url.startswith(("http://", "https://")):
+                raise ConfigError(
+                    f"edge.control_url '{self.control_url}' is not a URL: give one such as "
+                    "http://127.0.0.1:8000."
+                )
+            if not self.control_key:
+                raise ConfigError(
+                    "edge.control_key is missing: give the control plane's public key "
+                    "(ed25519:..., from GET /v1/edge/key or DATA/control-key.pub)."
+                )
+            try:
+                VerifyKey.from_text(self.control_key)
+            except ValueError as error:
+                raise ConfigError(f"edge.control_key: {error}") from None
 
 
 class EdgeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -84,6 +99,13 @@ class EdgeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
 
     edge: EdgeSettings = msgspec.field(default_factory=EdgeSettings)
     zones: tuple[Zone, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.edge.control_url and self.zones:
+            raise ConfigError(
+                "Zones come from the control plane when edge.control_url is set: remove the "
+                "[[zones]] tables, or remove control_url to serve them from this file."
+            )
 
     def snapshot(self) -> Snapshot:
         return Snapshot(revision=0, zones=self.zones)
@@ -100,14 +122,19 @@ def parse_address(address: str) -> tuple[str, int]:
     return host, int(port_text)
 
 
-def load_config(path: Path) -> EdgeConfig:
-    """Read and check a TOML config file; raise ConfigError naming the file and the problem."""
+def load_config(path: Path, overrides: dict[str, object] | None = None) -> EdgeConfig:
+    """Read and check a TOML config file, with `[edge]` keys given on the command line
+    taking precedence; raise ConfigError naming the file and the problem."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ConfigError(f"Cannot read config file {path}: {error.strerror}.") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path} is not valid TOML: {error}.") from None
+    if overrides:
+        edge = raw.setdefault("edge", {})
+        if isinstance(edge, dict):
+            edge.update(overrides)
     return config_from_dict(raw, source=str(path))
 
 
@@ -125,10 +152,9 @@ def config_from_dict(raw: object, *, source: str) -> EdgeConfig:
     return config
 
 
-def routes_config(
-    routes: list[str], listen: list[str], workers: int, admin_listen: str | None
-) -> EdgeConfig:
-    """The quick form: `--route forum.example=http://127.0.0.1:9000` makes one zone a route."""
+def flags_config(routes: list[str], settings: dict[str, object]) -> EdgeConfig:
+    """The quick form: `--route forum.example=http://127.0.0.1:9000` makes a zone of each
+    route; `settings` holds the `[edge]` keys given as flags."""
     zones = []
     for route in routes:
         hostname, sep, origin = route.partition("=")
@@ -138,10 +164,7 @@ def routes_config(
                 "forum.example=http://127.0.0.1:9000."
             )
         zones.append({"name": hostname, "hostnames": [hostname], "origins": [origin]})
-    edge: dict[str, object] = {"listen": listen, "workers": workers}
-    if admin_listen:
-        edge["admin_listen"] = admin_listen
-    return config_from_dict({"edge": edge, "zones": zones}, source="command line")
+    return config_from_dict({"edge": settings, "zones": zones}, source="command line")
 
 
 def _explain(error: msgspec.ValidationError) -> str:

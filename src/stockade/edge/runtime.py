@@ -45,6 +45,7 @@ class Edge:
         self.registry = OriginRegistry(settings.upstream, loop)
         self.pages = Pages()
         self.countries = CountryLookup(settings.geoip_database) if settings.geoip_database else None
+        self.snapshot = snapshot
         self.table = RoutingTable(snapshot, self.registry, self.pages, self.countries)
         self.tls = TlsContexts(snapshot)
         self.lifecycle = Lifecycle(self)
@@ -92,6 +93,7 @@ class Edge:
         except in a zone the snapshot blocks: its connections are closed at once, so
         nothing of it keeps flowing (keep-alive, long downloads, WebSockets)."""
         self.tls.update(snapshot)
+        self.snapshot = snapshot
         previous = self.table
         self.table = RoutingTable(snapshot, self.registry, self.pages, self.countries)
         now = time.time()

@@ -24,6 +24,7 @@ from stockade.edge.config import ConfigError, EdgeConfig, load_config, parse_add
 from stockade.edge.metrics import MetricsSnapshot
 from stockade.edge.protocol import HttpProtocol
 from stockade.edge.runtime import Edge
+from stockade.edge.sync import SnapshotFeed
 
 log = logging.getLogger("stockade.edge")
 
@@ -36,10 +37,12 @@ class ConfigSource:
 
     path: Path | None = None
     fixed: EdgeConfig | None = None
+    # [edge] keys given as command-line flags, applied over the file at every load.
+    overrides: dict[str, object] | None = None
 
     def load(self) -> EdgeConfig:
         if self.path is not None:
-            return load_config(self.path)
+            return load_config(self.path, self.overrides)
         assert self.fixed is not None
         return self.fixed
 
@@ -70,7 +73,8 @@ async def serve_worker(
     loop = asyncio.get_running_loop()
     config = source.load()
     settings = config.edge
-    edge = Edge(settings, config.snapshot(), loop)
+    feed = SnapshotFeed(settings, worker_index) if settings.control_url else None
+    edge = Edge(settings, feed.load_saved() if feed else config.snapshot(), loop)
     servers = []
     for address in settings.listen:
         servers.append(
@@ -93,16 +97,19 @@ async def serve_worker(
     stop_admin = None
     if settings.admin_listen and metrics_queue is None:
         stop_admin = serve_admin(settings.admin_listen, lambda: [_snapshot_from_loop(loop, edge)])
-    pusher = None
+    tasks = []
     if metrics_queue is not None:
-        pusher = loop.create_task(_push_metrics(edge, metrics_queue, worker_index))
+        tasks.append(loop.create_task(_push_metrics(edge, metrics_queue, worker_index)))
+    if feed is not None:
+        tasks.append(loop.create_task(feed.run(edge)))
 
     stopping = asyncio.Event()
 
     def reload() -> None:
         try:
             config = source.load()
-            edge.reconfigure(config.edge, config.snapshot())
+            # With a control plane the zones are its own; the file only has settings.
+            edge.reconfigure(config.edge, edge.snapshot if feed else config.snapshot())
         except (ConfigError, ValueError) as error:
             log.error("reload refused, still serving the previous config: %s", error)
 
@@ -120,9 +127,9 @@ async def serve_worker(
     log.info("edge worker %d draining", worker_index)
     for server in servers:
         server.close()
+    for task in tasks:
+        task.cancel()
     await edge.shutdown()
-    if pusher is not None:
-        pusher.cancel()
     if stop_admin is not None:
         stop_admin()
 
