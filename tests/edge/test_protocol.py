@@ -8,11 +8,10 @@ from collections.abc import Iterator
 import pytest
 
 from stockade.edge.config import EdgeSettings, Limits
-from stockade.edge.protocol import HttpProtocol
 from stockade.edge.runtime import Edge
-from stockade.edge.upstream import UpstreamConnection
 from stockade.policy import Snapshot, Zone
-from tests.support.mock_transport import MockTransport
+from tests.support.wire import Wire
+from tests.support.wire import header as _header
 
 ZONE = Zone(
     name="forum",
@@ -39,36 +38,6 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
 def edge(loop: asyncio.AbstractEventLoop) -> Edge:
     settings = EdgeSettings(limits=Limits(max_headers=20, max_header_bytes=2048, max_url_bytes=256))
     return Edge(settings, Snapshot(revision=1, zones=(ZONE, REWRITE)), loop)
-
-
-class Wire:
-    """One visitor connection, and the origin connections the edge took from its pools."""
-
-    def __init__(self, edge: Edge) -> None:
-        self.edge = edge
-        self.transport = MockTransport()
-        self.protocol = HttpProtocol(edge, b"http")
-        self.transport.protocol = self.protocol
-        self.protocol.connection_made(self.transport)
-        self.upstreams: list[tuple[UpstreamConnection, MockTransport]] = []
-
-    def pool_connection(self, url: str = "http://10.0.0.5:8080") -> MockTransport:
-        """Put an idle connection in the origin's pool, as if opened earlier."""
-        origin = self.edge.registry.get(url, True)
-        connection = UpstreamConnection(origin)
-        transport = MockTransport(("10.0.0.5", 8080))
-        transport.protocol = connection
-        connection.connection_made(transport)
-        origin.open_connections += 1
-        origin.idle.append(connection)
-        self.upstreams.append((connection, transport))
-        return transport
-
-    def send(self, data: bytes) -> None:
-        self.protocol.data_received(data)
-
-    def reply(self, data: bytes, index: int = 0) -> None:
-        self.upstreams[index][0].data_received(data)
 
 
 def test_request_is_forwarded_with_edge_headers(edge: Edge) -> None:
@@ -389,12 +358,3 @@ def test_backpressure_pauses_the_other_side(edge: Edge) -> None:
     assert not upstream.reading
     wire.protocol.resume_writing()
     assert upstream.reading
-
-
-def _header(message: bytes, name: bytes) -> bytes | None:
-    head = message.partition(b"\r\n\r\n")[0]
-    for line in head.split(b"\r\n")[1:]:
-        key, _, value = line.partition(b":")
-        if key.strip().lower() == name:
-            return value.strip()
-    return None

@@ -113,7 +113,7 @@ def _path_pattern(paths: tuple[str, ...]) -> re.Pattern[str]:
             parts.append(re.escape(path) + ".*")
         else:
             parts.append(re.escape(path) + "(?:/.*)?")
-    return re.compile("|".join(f"(?:{part})" for part in parts) + r"\Z", re.DOTALL)
+    return re.compile("(?:" + "|".join(parts) + r")\Z", re.DOTALL)
 
 
 def _glob(path: str) -> str:
