@@ -8,10 +8,10 @@ import ssl
 from collections import deque
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from stockade.edge.config import UpstreamSettings
 from stockade.edge.upstream import UpstreamConnection
+from stockade.policy import parse_origin
 
 if TYPE_CHECKING:
     from stockade.edge.exchange import Exchange
@@ -26,18 +26,18 @@ class Origin:
         self,
         url: str,
         *,
-        verify_tls: bool,
+        ssl_context: ssl.SSLContext | None,
         settings: UpstreamSettings,
         loop: asyncio.AbstractEventLoop,
         tasks: set[asyncio.Task[None]],
     ) -> None:
-        parts = urlsplit(url)
-        assert parts.hostname is not None
+        parsed = parse_origin(url)
+        assert parsed is not None, "zones check their origins"
+        scheme, self.host, self.port = parsed
         self.url = url
-        self.host = parts.hostname
-        self.tls = parts.scheme == "https"
-        self.port = parts.port or (443 if self.tls else 80)
-        self.ssl_context = _client_context(verify_tls) if self.tls else None
+        self.tls = scheme == "https"
+        self.ssl_context = ssl_context if self.tls else None
+        self.generation = 0  # the latest routing table that uses this origin
         self.settings = settings
         self.loop = loop
         self._tasks = tasks
@@ -167,20 +167,38 @@ class OriginRegistry:
         self.loop = loop
         self.origins: dict[tuple[str, bool], Origin] = {}
         self.tasks: set[asyncio.Task[None]] = set()
+        self.generation = 0
+        # Loading CA certificates takes milliseconds: two contexts serve every origin.
+        self._contexts: dict[bool, ssl.SSLContext] = {}
 
     def get(self, url: str, verify_tls: bool) -> Origin:
+        return self.mark_used(url, verify_tls, self.generation)
+
+    def next_generation(self) -> int:
+        self.generation += 1
+        return self.generation
+
+    def mark_used(self, url: str, verify_tls: bool, generation: int) -> Origin:
+        """The origin for `url`, created if new, marked as used by `generation`."""
         key = (url, verify_tls)
         origin = self.origins.get(key)
         if origin is None:
+            context = None
+            if url.startswith("https:"):
+                context = self._contexts.get(verify_tls)
+                if context is None:
+                    context = self._contexts[verify_tls] = _client_context(verify_tls)
             origin = Origin(
-                url, verify_tls=verify_tls, settings=self.settings, loop=self.loop, tasks=self.tasks
+                url, ssl_context=context, settings=self.settings, loop=self.loop, tasks=self.tasks
             )
             self.origins[key] = origin
+        origin.generation = generation
         return origin
 
-    def keep_only(self, used: set[tuple[str, bool]]) -> None:
-        """Drop origins no zone uses any more, closing their idle connections."""
-        for key in [key for key in self.origins if key not in used]:
+    def drop_unused(self, generation: int) -> None:
+        """Drop origins the routing table of `generation` does not use, closing their idle
+        connections (busy ones close when their exchange ends)."""
+        for key in [key for key, origin in self.origins.items() if origin.generation != generation]:
             self.origins.pop(key).close_idle(float("inf"))
 
     def close_idle(self, older_than: float) -> None:

@@ -14,6 +14,7 @@ from stockade.policy.types import (
     Snapshot,
     Zone,
     ZoneError,
+    parse_origin,
     validate_hostname,
     validate_origin,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "ZoneError",
     "decode_snapshot",
     "encode_snapshot",
+    "parse_origin",
     "sign_snapshot",
     "validate_hostname",
     "validate_origin",
