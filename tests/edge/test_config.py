@@ -36,8 +36,19 @@ def test_nested_settings_and_defaults(tmp_path: Path) -> None:
     ("text", "words"),
     [
         ("[edge\n", "is not valid TOML"),
-        ('[edge]\nworkers = "two"\n', "Expected `int`, got `str` at 'edge.workers'"),
+        ('[edge]\nworkers = "two"\n', "edge.workers: Expected `int`, got `str`"),
         ("[edge]\nworkerz = 2\n", "unknown field `workerz`"),
+        (
+            '[[zones]]\nname = "a"\nhostnames = ["a.example"]\norigins = ["http://x"]\n'
+            'orgins = ["http://y"]\n',
+            "zones[0] has an unknown key 'orgins'",
+        ),
+        (
+            '[[zones]]\nname = "a"\nhostnames = ["a.example"]\norigins = ["http://x"]\n'
+            '[[zones.enforcements]]\nid = "e"\naction = "block"\nbasis = "policy"\n'
+            'reason = "r"\nnotice_url = "/n"\nstatuss = 403\n',
+            "zones[0].enforcements[0] has an unknown key 'statuss'",
+        ),
         ("[edge]\nworkers = 0\n", "edge.workers must be 1 or more"),
         ('[edge]\nlisten = ["localhost"]\n', "is not a listen address"),
         (

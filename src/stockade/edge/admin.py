@@ -70,7 +70,8 @@ class EdgeCollector:
             cumulative.append((bound, running))
         latency = HistogramMetricFamily(
             "stockade_edge_upstream_latency_seconds",
-            "Time from sending a request to an origin to its response head.",
+            "Time from starting an attempt to reach an origin (connecting included) to its "
+            "response head.",
             buckets=cumulative,
             sum_value=latency_sum,
         )

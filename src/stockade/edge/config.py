@@ -11,7 +11,7 @@ from pathlib import Path
 
 import msgspec
 
-from stockade.policy import Snapshot, VerifyKey, Zone, ZoneError
+from stockade.policy import Enforcement, Snapshot, VerifyKey, Zone, ZoneError
 
 
 class ConfigError(ValueError):
@@ -139,6 +139,7 @@ def load_config(path: Path, overrides: dict[str, object] | None = None) -> EdgeC
 
 
 def config_from_dict(raw: object, *, source: str) -> EdgeConfig:
+    _check_zone_keys(raw, source)
     try:
         config = msgspec.convert(raw, EdgeConfig, str_keys=True)
     except (ZoneError, ConfigError) as error:
@@ -167,11 +168,43 @@ def flags_config(routes: list[str], settings: dict[str, object]) -> EdgeConfig:
     return config_from_dict({"edge": settings, "zones": zones}, source="command line")
 
 
+def _check_zone_keys(raw: object, source: str) -> None:
+    """Snapshot types accept unknown fields (a newer control plane may add some), but in a
+    file an unknown key is a typo that would silently change nothing."""
+    zones = raw.get("zones", []) if isinstance(raw, dict) else []
+    if not isinstance(zones, list):
+        return
+    for index, zone in enumerate(zones):
+        if not isinstance(zone, dict):
+            continue
+        _refuse_unknown(zone, Zone, f"zones[{index}]", source)
+        enforcements = zone.get("enforcements", [])
+        for position, enforcement in enumerate(
+            enforcements if isinstance(enforcements, list) else []
+        ):
+            if isinstance(enforcement, dict):
+                _refuse_unknown(
+                    enforcement, Enforcement, f"zones[{index}].enforcements[{position}]", source
+                )
+
+
+def _refuse_unknown(
+    table: dict[str, object], kind: type[msgspec.Struct], where: str, source: str
+) -> None:
+    known = {field.name for field in msgspec.structs.fields(kind)}
+    for key in table:
+        if key not in known:
+            raise ConfigError(
+                f"{source}: {where} has an unknown key '{key}'; the keys are "
+                f"{', '.join(sorted(known))}."
+            )
+
+
 def _explain(error: msgspec.ValidationError) -> str:
     # msgspec says "Expected `int`, got `str` - at `$.edge.workers`"; turn the path into TOML.
     message = str(error)
     text, _, where = message.partition(" - at `$")
     if not where:
-        return f"{message}."
-    path = where.rstrip("`").lstrip(".").replace("[", " #").replace("]", "")
-    return f"{text} at '{path}'; fix that value and try again."
+        return message if message.endswith(".") else f"{message}."
+    path = where.rstrip("`").lstrip(".")
+    return f"{path}: {text}" if text.endswith(".") else f"{path}: {text}; fix that value."

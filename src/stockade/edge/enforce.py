@@ -159,5 +159,7 @@ def consent_answer(ctx: RequestContext, enforcement_id: str) -> Answer:
     return Answer(303, headers, _EMPTY)
 
 
-_NO_BODY = Page(b"text/plain; charset=utf-8", b"", b"")
-_EMPTY = (_NO_BODY, _NO_BODY, _NO_BODY)
+_SEE_OTHER = Page(
+    b"text/plain; charset=utf-8", b"Continue at the Location given. Request ID: ", b"\n"
+)
+_EMPTY = (_SEE_OTHER, _SEE_OTHER, _SEE_OTHER)

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 INFINITY = float("inf")
 # A local answer may leave this much request body unread and still keep the connection.
 _DRAIN_LIMIT = 64 * 1024
+# Request body read ahead while no origin connection is ready; reading pauses beyond it.
+_READ_AHEAD_LIMIT = 64 * 1024
 _NO_BODY_STATUSES = frozenset({204, 304})
 
 
@@ -130,6 +132,9 @@ class Exchange:
             return
         if self.upstream is None:
             self.pending_body.append(data)
+            if ctx.request_bytes > _READ_AHEAD_LIMIT:
+                # Waiting for a connection: leave the body in the visitor's socket, not here.
+                self.protocol.gate.pause(UPSTREAM_FULL)
         elif self.body_chunked:
             self.upstream.write(b"".join(chunk(data)))
         else:
@@ -137,8 +142,11 @@ class Exchange:
 
     def receive_end(self) -> None:
         self.request_complete = True
-        if self.upstream is not None and self.body_chunked and not self.discarding:
-            self.upstream.write(LAST_CHUNK)
+        if self.upstream is not None and not self.discarding:
+            if self.body_chunked:
+                self.upstream.write(LAST_CHUNK)
+            if not self.response_started:
+                self.upstream_activity()
         if self.finished_response:
             self.finish()
 
@@ -217,8 +225,16 @@ class Exchange:
             self.pending_body = []
         if self.request_complete and self.body_chunked:
             parts.append(LAST_CHUNK)
+        # Before sending: the write may pause reading again if the origin is slow to take it.
+        self.protocol.gate.resume(UPSTREAM_FULL)
         connection.send(self, b"".join(parts))
-        self.upstream_deadline = self.protocol.loop.time() + ctx.route.read_timeout
+        # The origin's time to answer counts once it has the whole request: a long upload
+        # is bounded by the visitor's body timeout instead.
+        self.upstream_deadline = (
+            self.protocol.loop.time() + ctx.route.read_timeout
+            if self.request_complete
+            else INFINITY
+        )
         if self.expect_continue and not self.request_complete:
             # The origin will take the body: tell the visitor to send it.
             self.protocol.write(CONTINUE_100)

@@ -8,6 +8,8 @@ from functools import lru_cache
 
 import maxminddb
 
+from stockade.edge.config import ConfigError
+
 log = logging.getLogger("stockade.edge")
 
 
@@ -16,7 +18,7 @@ class CountryLookup:
         try:
             self.reader = maxminddb.open_database(path)
         except (OSError, ValueError, maxminddb.InvalidDatabaseError) as error:
-            raise ValueError(
+            raise ConfigError(
                 f"Cannot open the country database {path}: {error}. Give a MaxMind-format "
                 "(.mmdb) file in edge.geoip_database."
             ) from None

@@ -5,9 +5,14 @@ from __future__ import annotations
 import http
 import time
 
+# RFC 9110 renamed a few reason phrases that Python's table still has in their old form.
+_PHRASES = {status.value: status.phrase for status in http.HTTPStatus} | {
+    413: "Content Too Large",
+    414: "URI Too Long",
+    422: "Unprocessable Content",
+}
 STATUS_LINES: dict[int, bytes] = {
-    status.value: b"HTTP/1.1 %d %s\r\n" % (status.value, status.phrase.encode())
-    for status in http.HTTPStatus
+    status: b"HTTP/1.1 %d %s\r\n" % (status, phrase.encode()) for status, phrase in _PHRASES.items()
 }
 
 
@@ -30,17 +35,6 @@ HOP_BY_HOP = frozenset(
         b"trailer",
         b"transfer-encoding",
         b"upgrade",
-    }
-)
-
-# Request headers the edge sets itself; a visitor's copies are dropped so none can be forged.
-EDGE_SET_REQUEST = frozenset(
-    {
-        b"x-forwarded-proto",
-        b"x-forwarded-host",
-        b"stockade-request-id",
-        b"expect",
-        b"content-length",
     }
 )
 

@@ -18,6 +18,7 @@ from stockade.edge.exchange import INFINITY, Exchange
 from stockade.edge.flow_control import PIPELINE, ReadGate
 from stockade.edge.http11 import HOP_BY_HOP, connection_tokens
 from stockade.edge.lifecycle import ProxyError, RequestContext
+from stockade.edge.tls import SERVER_NAME_ATTRIBUTE
 
 if TYPE_CHECKING:
     from stockade.edge.runtime import Edge
@@ -94,8 +95,7 @@ class HttpProtocol(asyncio.Protocol):
         self.client_ip = peer[0] if isinstance(peer, tuple) else "unix"
         if self.scheme == b"https":
             ssl_object = transport.get_extra_info("ssl_object")
-            if ssl_object is not None and ssl_object.server_hostname:
-                self.sni = ssl_object.server_hostname.lower()
+            self.sni = getattr(ssl_object, SERVER_NAME_ATTRIBUTE, None)
         self.deadline = self.loop.time() + self.limits.header_timeout
         self.edge.connection_opened(self)
 
@@ -220,13 +220,16 @@ class HttpProtocol(asyncio.Protocol):
         version = parser.get_http_version()
         if version not in ("1.1", "1.0"):
             raise RequestRejected(400, f"HTTP/{version} is not supported")
+        method = parser.get_method()
+        if method == b"CONNECT":
+            raise RequestRejected(405, "CONNECT is not proxied")
         host = self.host
         if self.host_count > 1 or (host is None and version == "1.1"):
             raise RequestRejected(400, "a request needs exactly one Host header")
         edge = self.edge
         ctx = RequestContext(
             request_id=edge.next_request_id(),
-            method=parser.get_method(),
+            method=method,
             url=self.url,
             http_version=version,
             host=host or b"",

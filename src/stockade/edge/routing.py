@@ -84,6 +84,13 @@ class RoutingTable:
                 else:
                     exact[hostname] = route
         registry.drop_unused(generation)
+        # Whether any enforcement starts or ends by the clock, for the sweeper to watch.
+        self.scheduled = any(
+            rule.enforcement.starts_at > 0 or rule.enforcement.ends_at is not None
+            for route in routes
+            if route.enforcement is not None
+            for rule in route.enforcement.rules
+        )
         self._cache: dict[bytes, ZoneRoute | None] = {}
 
     def blocked_zones(self, now: float) -> set[str]:

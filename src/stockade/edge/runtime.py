@@ -47,6 +47,7 @@ class Edge:
         self.countries = CountryLookup(settings.geoip_database) if settings.geoip_database else None
         self.snapshot = snapshot
         self.table = RoutingTable(snapshot, self.registry, self.pages, self.countries)
+        self._blocked = self.table.blocked_zones(time.time())
         self.tls = TlsContexts(snapshot)
         self.lifecycle = Lifecycle(self)
         self.metrics = Metrics()
@@ -67,7 +68,20 @@ class Edge:
         """Apply a reloaded config file: limits for new connections, and its zones.
 
         Listeners, workers, pools and logs are set up once; changing them needs a restart."""
-        fixed = ("listen", "tls_listen", "admin_listen", "workers", "access_log", "upstream")
+        fixed = (
+            "listen",
+            "tls_listen",
+            "admin_listen",
+            "workers",
+            "access_log",
+            "upstream",
+            "geoip_database",
+            "control_url",
+            "control_key",
+            "control_token",
+            "name",
+            "state_dir",
+        )
         changed = [
             name for name in fixed if getattr(settings, name) != getattr(self.settings, name)
         ]
@@ -97,13 +111,9 @@ class Edge:
         previous = self.table
         self.table = RoutingTable(snapshot, self.registry, self.pages, self.countries)
         now = time.time()
-        newly_blocked = self.table.blocked_zones(now) - previous.blocked_zones(now)
-        closed = 0
-        if newly_blocked:
-            for protocol in list(self.connections):
-                if protocol.zone in newly_blocked:
-                    protocol.transport.abort()
-                    closed += 1
+        self._blocked = self.table.blocked_zones(now)
+        newly_blocked = self._blocked - previous.blocked_zones(now)
+        closed = self.close_zones(newly_blocked)
         log.info(
             "edge serves revision %d with %d zones%s",
             snapshot.revision,
@@ -112,6 +122,31 @@ class Edge:
             if newly_blocked
             else "",
         )
+
+    def close_zones(self, zones: set[str]) -> int:
+        """Close every connection whose latest request went to one of `zones`."""
+        if not zones:
+            return 0
+        closed = 0
+        for protocol in list(self.connections):
+            if protocol.zone in zones:
+                protocol.transport.abort()
+                closed += 1
+        return closed
+
+    def _check_scheduled_blocks(self, now: float) -> None:
+        # A block may start (or end) by the clock, without a new snapshot.
+        if not self.table.scheduled:
+            return
+        blocked = self.table.blocked_zones(now)
+        newly_blocked, self._blocked = blocked - self._blocked, blocked
+        if newly_blocked:
+            closed = self.close_zones(newly_blocked)
+            log.info(
+                "scheduled block of %s began; closed %d connections",
+                ", ".join(sorted(newly_blocked)),
+                closed,
+            )
 
     # connections
 
@@ -135,6 +170,8 @@ class Edge:
             if exchange is not None and exchange.upstream_deadline < now:
                 exchange.upstream_timeout()
         self._sweeps += 1
+        if self._sweeps % 4 == 0:
+            self._check_scheduled_blocks(time.time())
         if self._sweeps % _IDLE_REAP_EVERY == 0:
             self.registry.close_idle(now - self.settings.upstream.idle_timeout)
         self._sweeper = self.loop.call_later(SWEEP_INTERVAL, self._sweep)

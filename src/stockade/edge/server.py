@@ -47,12 +47,15 @@ class ConfigSource:
         return self.fixed
 
 
-def listening_socket(address: str) -> socket.socket:
+def listening_socket(address: str, shared: bool) -> socket.socket:
+    """A listening socket; `shared` lets the workers of one edge bind the same port (and
+    is off for a single worker, so a second edge started by mistake fails loudly)."""
     host, port = parse_address(address)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
     except OSError as error:
@@ -76,10 +79,13 @@ async def serve_worker(
     feed = SnapshotFeed(settings, worker_index) if settings.control_url else None
     edge = Edge(settings, feed.load_saved() if feed else config.snapshot(), loop)
     servers = []
+    shared = settings.workers > 1
     for address in settings.listen:
         servers.append(
             await loop.create_server(
-                lambda: HttpProtocol(edge, b"http"), sock=listening_socket(address), backlog=4096
+                lambda: HttpProtocol(edge, b"http"),
+                sock=listening_socket(address, shared),
+                backlog=4096,
             )
         )
     if settings.tls_listen:
@@ -88,7 +94,7 @@ async def serve_worker(
             servers.append(
                 await loop.create_server(
                     lambda: HttpProtocol(edge, b"https"),
-                    sock=listening_socket(address),
+                    sock=listening_socket(address, shared),
                     ssl=tls_context,
                     backlog=4096,
                 )
@@ -185,7 +191,7 @@ class Supervisor:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         # Bind once here so a taken port is reported before any worker starts.
         for address in (*self.config.edge.listen, *self.config.edge.tls_listen):
-            listening_socket(address).close()
+            listening_socket(address, shared=True).close()
         for index in range(self.config.edge.workers):
             self._start(index)
         signal.signal(signal.SIGHUP, self._reload)

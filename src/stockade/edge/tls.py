@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 import ssl
 
+from stockade.edge.config import ConfigError
 from stockade.policy import Snapshot
 
 log = logging.getLogger("stockade.edge")
+
+# Where the SNI name a visitor asked for is kept on its connection's SSLObject.
+SERVER_NAME_ATTRIBUTE = "stockade_server_name"
 
 
 class TlsContexts:
@@ -57,7 +61,7 @@ class TlsContexts:
     def listener_context(self) -> ssl.SSLContext:
         """The context a TLS listener starts with; SNI then picks the zone's own."""
         if self.default_files is None:
-            raise ValueError(
+            raise ConfigError(
                 "TLS listeners need at least one zone with tls_certificate and tls_key."
             )
         context = _base_context()
@@ -70,13 +74,12 @@ class TlsContexts:
         self, connection: ssl.SSLObject, server_name: str | None, _: ssl.SSLContext
     ) -> int | None:
         if server_name:
-            context = self.find(server_name.lower())
+            name = server_name.lower()
+            # The server side of an SSLObject does not keep the name: keep it for the 421 check.
+            setattr(connection, SERVER_NAME_ATTRIBUTE, name)
+            context = self.find(name) or self.default
             if context is not None:
                 connection.context = context
-            else:
-                context = self.default
-                if context is not None:
-                    connection.context = context
         return None
 
 
@@ -93,7 +96,7 @@ def server_context(certificate: str, key: str) -> ssl.SSLContext:
     try:
         context.load_cert_chain(certificate, key)
     except (OSError, ssl.SSLError) as error:
-        raise ValueError(
+        raise ConfigError(
             f"Cannot load the TLS certificate {certificate} with key {key}: {error}. "
             "Check both paths and that the key matches the certificate."
         ) from None

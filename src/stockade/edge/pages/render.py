@@ -22,6 +22,11 @@ ERRORS: dict[int, tuple[str, str, str]] = {
         "No site is served under this hostname here; check the address you typed.",
         "downstream",
     ),
+    405: (
+        "Method Not Allowed",
+        "This edge does not tunnel CONNECT requests; it only serves the sites behind it.",
+        "downstream",
+    ),
     408: (
         "Request Timeout",
         "The request took too long to arrive, so the connection was closed.",
@@ -57,11 +62,6 @@ ERRORS: dict[int, tuple[str, str, str]] = {
         "Bad Gateway",
         "The site's origin server could not be reached or sent an invalid answer.",
         "upstream",
-    ),
-    503: (
-        "Service Unavailable",
-        "This edge is shutting down; try again in a moment.",
-        "edge",
     ),
     504: (
         "Gateway Timeout",
