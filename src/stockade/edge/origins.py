@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import ssl
 from collections import deque
 from collections.abc import Coroutine
@@ -116,7 +117,12 @@ class Origin:
             self.open_connections -= 1
             self.record_failure()
             timed_out = isinstance(error, TimeoutError)
-            reason = "timed out" if timed_out else (error.strerror or str(error))
+            if timed_out:
+                reason = "timed out"
+            elif isinstance(error, OSError) and error.errno:
+                reason = os.strerror(error.errno).lower()
+            else:
+                reason = str(error)
             exchange.upstream_connect_failed(
                 f"connecting to {self.url} failed: {reason}", timed_out
             )
