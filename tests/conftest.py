@@ -27,6 +27,32 @@ def require_program(name: str) -> str:
     return path
 
 
+# Where tests look for PostgreSQL (trust auth); STOCKADE_TEST_POSTGRES overrides.
+POSTGRES_URLS = (
+    "postgresql://postgres@127.0.0.1:5432/test",
+    "postgresql://root@127.0.0.1:5432/test",
+)
+
+
+def require_postgres() -> str:
+    """libpq URL of a PostgreSQL server tests may create databases on: skip without one,
+    but fail in CI."""
+    import psycopg
+
+    override = os.environ.get("STOCKADE_TEST_POSTGRES")
+    problems = []
+    for url in [override] if override else POSTGRES_URLS:
+        try:
+            with psycopg.connect(url, connect_timeout=3):
+                return url
+        except psycopg.Error as error:
+            problems.append(f"{url}: {str(error).strip()}")
+    message = "PostgreSQL is not reachable (" + "; ".join(problems) + ")"
+    if REQUIRE_SERVICES:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 @pytest.fixture
 def edge_process(tmp_path: Path) -> Iterator[type[EdgeProcess]]:
     """Start edges with `edge_process.start(config_text)`; all are stopped after the test."""

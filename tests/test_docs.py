@@ -213,10 +213,9 @@ def test_every_command_and_option_is_documented() -> None:
                             f"Option {param.opts[0]} of '{name}' reads the environment "
                             f"variable {envvar}, which the section {title} does not mention."
                         )
-            elif param.human_readable_name not in body:
+            elif param.name.upper() not in body:
                 problems.append(
-                    f"Argument {param.human_readable_name} of '{name}' is not documented "
-                    f"under {title}."
+                    f"Argument {param.name.upper()} of '{name}' is not documented under {title}."
                 )
     assert not problems, "\n".join(problems)
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 import uvloop
 
+from stockade.control.commands import register as register_control_commands
 from stockade.edge.config import ConfigError, flags_config, load_config, parse_address
 from stockade.edge.server import ConfigSource, run, serve_worker
 
@@ -140,6 +141,10 @@ def up(
         uvloop.run(main())
     except ConfigError as error:
         _fail(str(error))
+
+
+# The control plane and its client: control, zone, block, unblock, edges, token.
+register_control_commands(app)
 
 
 def main() -> None:

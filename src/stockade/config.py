@@ -16,6 +16,8 @@ from pathlib import Path
 CONFIG_FILE = "stockade.toml"
 ENV_PREFIX = "STOCKADE_"
 DEFAULT_LISTEN = "127.0.0.1:8000"
+# Written by the control plane on first start (control/app.py); read by the CLI.
+ADMIN_TOKEN_FILE = "admin-token"
 
 
 class SettingsError(ValueError):
@@ -67,12 +69,7 @@ class Settings:
     @property
     def api_token(self) -> str | None:
         """The token the CLI sends: the setting, else the admin token of the data directory."""
-        if self.token:
-            return self.token
-        try:
-            return (self.data / "admin-token").read_text(encoding="utf-8").strip() or None
-        except OSError:
-            return None
+        return self.token or read_admin_token(self.data)
 
 
 SETTING_NAMES = tuple(field.name for field in fields(Settings))
@@ -115,6 +112,13 @@ def _read_file(path: Path) -> dict[str, str]:
         if not isinstance(value, str):
             raise SettingsError(f"{path}: '{key}' must be a string, such as {key} = \"...\".")
     return raw
+
+
+def read_admin_token(data: Path) -> str | None:
+    try:
+        return (data / ADMIN_TOKEN_FILE).read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
 
 
 def parse_listen(address: str) -> tuple[str, int]:

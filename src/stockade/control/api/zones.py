@@ -1,0 +1,158 @@
+"""Zones: the customer sites edges serve, with their hostnames, origins and contacts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from stockade.control.api.enforcements import EnforcementOut, enforcement_out
+from stockade.control.auth import Caller, require
+from stockade.control.state import ControlState, control_state
+from stockade.desk import zones as desk
+from stockade.store.models import ZoneRecord, utcnow
+
+router = APIRouter(prefix="/v1/zones", tags=["zones"])
+
+Service = Literal["proxied", "hosted"]
+
+
+class ZoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="Lower-case letters, digits, . _ -; such as forum-example.")
+    hostnames: list[str] = Field(description="DNS names, unique across zones; *.x for all.")
+    origins: list[str] = Field(description="http(s)://HOST[:PORT] of the customer's servers.")
+    service: Service = Field("proxied", description="proxied: security only; hosted: you host.")
+    customer_contact: str | None = Field(None, description="E-mail or URL of the customer.")
+    abuse_contact: str | None = Field(
+        None, description="E-mail or URL of the hosting provider's abuse desk."
+    )
+
+
+class ZonePatch(BaseModel):
+    """Only the fields given change; a contact set to null is cleared."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hostnames: list[str] | None = None
+    origins: list[str] | None = None
+    service: Service | None = None
+    customer_contact: str | None = None
+    abuse_contact: str | None = None
+
+
+class ZoneOut(BaseModel):
+    name: str
+    hostnames: list[str]
+    origins: list[str]
+    service: str
+    customer_contact: str | None
+    abuse_contact: str | None
+    created_at: datetime
+    updated_at: datetime
+    enforcements: list[EnforcementOut] = Field(description="Those in force or due.")
+
+
+class ZoneChange(BaseModel):
+    zone: ZoneOut
+    revision: int
+
+
+class Deleted(BaseModel):
+    deleted: str
+    revision: int
+
+
+def zone_out(zone: ZoneRecord, public_base: str) -> ZoneOut:
+    now = utcnow()
+    return ZoneOut(
+        name=zone.name,
+        hostnames=[record.hostname for record in zone.hostnames],
+        origins=list(zone.origins),
+        service=zone.service,
+        customer_contact=zone.customer_contact,
+        abuse_contact=zone.abuse_contact,
+        created_at=zone.created_at,
+        updated_at=zone.updated_at,
+        enforcements=[
+            enforcement_out(record, public_base)
+            for record in zone.enforcements
+            if record.is_active(now)
+        ],
+    )
+
+
+@router.get("", response_model=list[ZoneOut])
+def list_zones(
+    state: Annotated[ControlState, Depends(control_state)],
+    _caller: Annotated[Caller, Depends(require("read"))],
+) -> list[ZoneOut]:
+    with state.database.read() as session:
+        return [zone_out(zone, state.public_base) for zone in desk.list_zones(session)]
+
+
+@router.post("", status_code=201, response_model=ZoneChange)
+def create_zone(
+    body: ZoneIn,
+    state: Annotated[ControlState, Depends(control_state)],
+    _caller: Annotated[Caller, Depends(require("write"))],
+) -> ZoneChange:
+    with state.database.write() as session:
+        zone, revision = desk.create_zone(
+            session,
+            name=body.name,
+            hostnames=body.hostnames,
+            origins=body.origins,
+            service=body.service,
+            customer_contact=body.customer_contact,
+            abuse_contact=body.abuse_contact,
+        )
+        out = zone_out(zone, state.public_base)
+    return ZoneChange(zone=out, revision=revision)
+
+
+@router.get("/{name}", response_model=ZoneOut)
+def read_zone(
+    name: str,
+    state: Annotated[ControlState, Depends(control_state)],
+    _caller: Annotated[Caller, Depends(require("read"))],
+) -> ZoneOut:
+    with state.database.read() as session:
+        return zone_out(desk.get_zone(session, name), state.public_base)
+
+
+@router.patch("/{name}", response_model=ZoneChange)
+def update_zone(
+    name: str,
+    body: ZonePatch,
+    state: Annotated[ControlState, Depends(control_state)],
+    _caller: Annotated[Caller, Depends(require("write"))],
+) -> ZoneChange:
+    given = body.model_fields_set
+    with state.database.write() as session:
+        zone, revision = desk.update_zone(
+            session,
+            name,
+            hostnames=body.hostnames,
+            origins=body.origins,
+            service=body.service,
+            customer_contact=body.customer_contact if "customer_contact" in given else desk.KEEP,
+            abuse_contact=body.abuse_contact if "abuse_contact" in given else desk.KEEP,
+        )
+        out = zone_out(zone, state.public_base)
+    return ZoneChange(zone=out, revision=revision)
+
+
+@router.delete("/{name}", response_model=Deleted)
+def delete_zone(
+    name: str,
+    state: Annotated[ControlState, Depends(control_state)],
+    _caller: Annotated[Caller, Depends(require("write"))],
+) -> Deleted:
+    """Remove a zone; refused (409) while an enforcement is in force on it."""
+    with state.database.write() as session:
+        revision = desk.delete_zone(session, name)
+    return Deleted(deleted=name, revision=revision)

@@ -1,0 +1,152 @@
+"""The policy snapshot every edge enforces, built from the store as of one revision.
+
+Plain column queries rather than ORM objects: a snapshot of 100,000 zones is three
+queries and one pass, well under a second (bench/snapshot_build.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from stockade.desk.notices import hosted_notice_url
+from stockade.policy import Enforcement, Snapshot, Zone
+from stockade.store import current_revision
+from stockade.store.models import EnforcementRecord, utcnow
+
+_decode_json = msgspec.json.Decoder(list[str]).decode
+
+
+ZoneKey = tuple[str, tuple[str, ...], tuple[str, ...], str, tuple[Enforcement, ...]]
+
+
+def build_snapshot(session: Session, public_base: str) -> Snapshot:
+    """Every zone, sorted by name, with its enforcements not lifted and not ended.
+
+    Run it in a `Database.read()` block: the revision and the zones then come from the
+    same committed state.
+    """
+    return SnapshotBuilder(public_base).build(session)
+
+
+class SnapshotBuilder:
+    """Builds snapshot after snapshot, reusing the previous build's Zone objects for zones
+    that did not change: a block on one zone then validates one Zone, not 100,000."""
+
+    def __init__(self, public_base: str) -> None:
+        self.public_base = public_base
+        self._zones: dict[ZoneKey, Zone] = {}
+
+    def build(self, session: Session) -> Snapshot:
+        revision = current_revision(session)
+        enforcements = _enforcements(session, self.public_base)
+        previous, current = self._zones, {}
+        zones = []
+        for zone_id, name, service, origins, hostnames in _zone_rows(session):
+            key = (name, hostnames, origins, service, tuple(enforcements.get(zone_id, ())))
+            zone = previous.get(key)
+            if zone is None:
+                zone = Zone(
+                    name=name,
+                    hostnames=hostnames,
+                    origins=origins,
+                    service=service,  # type: ignore[arg-type]  # the check constraint holds
+                    enforcements=key[4],
+                )
+            current[key] = zone
+            zones.append(zone)
+        self._zones = current
+        return Snapshot(revision=revision, zones=tuple(zones))
+
+
+ZoneRow = tuple[int, str, str, tuple[str, ...], tuple[str, ...]]
+
+# Hostnames joined in the database, in their order: one query of 100,000 rows instead of
+# two, the larger of 200,000. Hostnames never contain spaces.
+_POSTGRES_ZONES = """
+    SELECT z.id, z.name, z.service, z.origins::text,
+           string_agg(h.hostname, ' ' ORDER BY h.position)
+    FROM zones z LEFT JOIN zone_hostnames h ON h.zone_id = z.id
+    GROUP BY z.id
+"""
+# SQLite 3.40 cannot order inside group_concat: hostnames come in their own query.
+_SQLITE_HOSTNAMES = "SELECT zone_id, hostname FROM zone_hostnames ORDER BY zone_id, position"
+_SQLITE_ZONES = "SELECT id, name, service, origins FROM zones"
+
+
+def _zone_rows(session: Session) -> list[ZoneRow]:
+    """(id, name, service, origins, hostnames) of every zone, sorted by name."""
+    # Straight to the driver's cursor: SQLAlchemy's per-row processing would double the
+    # time of a 100,000-zone build.
+    cursor = session.connection().connection.cursor()
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            cursor.execute(_POSTGRES_ZONES)
+            rows = [
+                (zone_id, name, service, tuple(_decode_json(origins)), _split(hostnames))
+                for zone_id, name, service, origins, hostnames in cursor.fetchall()
+            ]
+        else:
+            cursor.execute(_SQLITE_HOSTNAMES)
+            by_zone: defaultdict[int, list[str]] = defaultdict(list)
+            for zone_id, hostname in cursor.fetchall():
+                by_zone[zone_id].append(hostname)
+            cursor.execute(_SQLITE_ZONES)
+            rows = [
+                (zone_id, name, service, tuple(_decode_json(origins)), tuple(by_zone[zone_id]))
+                for zone_id, name, service, origins in cursor.fetchall()
+            ]
+    finally:
+        cursor.close()
+    # Sorted here, not by the database, whose collation may not be by code point.
+    rows.sort(key=lambda row: row[1])
+    return rows
+
+
+def _split(hostnames: str | None) -> tuple[str, ...]:
+    return tuple(hostnames.split(" ")) if hostnames else ()
+
+
+def _enforcements(session: Session, public_base: str) -> dict[int, list[Enforcement]]:
+    by_zone: dict[int, list[Enforcement]] = defaultdict(list)
+    table = EnforcementRecord
+    for row in session.execute(
+        select(
+            table.id,
+            table.zone_id,
+            table.action,
+            table.basis,
+            table.reason,
+            table.status,
+            table.paths,
+            table.countries,
+            table.starts_at,
+            table.ends_at,
+            table.notice_id,
+            table.notice_url,
+        )
+        .where(table.active_at(utcnow()))
+        .order_by(table.id)
+    ):
+        by_zone[row.zone_id].append(
+            Enforcement(
+                id=str(row.id),
+                action=row.action,
+                basis=row.basis,
+                reason=row.reason,
+                notice_url=(
+                    hosted_notice_url(public_base, row.notice_id)
+                    if row.notice_id is not None
+                    else row.notice_url
+                ),
+                status=row.status,
+                paths=tuple(row.paths),
+                countries=tuple(row.countries),
+                starts_at=row.starts_at.timestamp(),
+                ends_at=row.ends_at.timestamp() if row.ends_at else None,
+            )
+        )
+    return by_zone

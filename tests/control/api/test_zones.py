@@ -1,0 +1,109 @@
+"""Zones over HTTP: the answers, the errors as sentences, and nothing half-written."""
+
+from __future__ import annotations
+
+from tests.control.conftest import Control
+
+
+def test_create_read_list_update_delete(control: Control) -> None:
+    created = control.add_zone(
+        "forum",
+        "forum.example",
+        "www.forum.example",
+        service="hosted",
+        customer_contact="owner@forum.example",
+        abuse_contact="abuse@host.example",
+    )
+    assert created["revision"] == 1
+    zone = control.client.get("/v1/zones/forum", headers=control.auth("viewer")).json()
+    assert zone["hostnames"] == ["forum.example", "www.forum.example"]
+    assert (zone["service"], zone["abuse_contact"]) == ("hosted", "abuse@host.example")
+    listed = control.client.get("/v1/zones", headers=control.auth("viewer")).json()
+    assert [z["name"] for z in listed] == ["forum"]
+
+    response = control.client.patch(
+        "/v1/zones/forum",
+        json={"origins": ["https://origin.example"], "customer_contact": None},
+        headers=control.auth("operator"),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["revision"] == 2
+    assert body["zone"]["origins"] == ["https://origin.example"]
+    assert body["zone"]["customer_contact"] is None
+    assert body["zone"]["abuse_contact"] == "abuse@host.example"
+
+    response = control.client.delete("/v1/zones/forum", headers=control.auth("operator"))
+    assert response.json() == {"deleted": "forum", "revision": 3}
+    assert control.client.get("/v1/zones/forum", headers=control.auth()).status_code == 404
+
+
+def test_a_hostname_conflict_is_409_naming_the_other_zone(control: Control) -> None:
+    control.add_zone("forum", "forum.example")
+    response = control.client.post(
+        "/v1/zones",
+        json={"name": "copy", "hostnames": ["forum.example"], "origins": ["http://10.0.0.6"]},
+        headers=control.auth(),
+    )
+    assert response.status_code == 409
+    body = response.json()
+    assert body["error"] == "conflict"
+    assert "already belongs to zone 'forum'" in body["message"]
+    assert body["details"] == {"hostname": "forum.example", "zone": "forum"}
+    assert control.revision() == 1
+
+
+def test_invalid_hostnames_and_origins_are_422_with_a_sentence(control: Control) -> None:
+    for field, value, expected in [
+        ("hostnames", ["bad host!"], "'bad host!' is not a valid hostname"),
+        ("origins", ["ftp://10.0.0.5"], "origin 'ftp://10.0.0.5' is not usable"),
+    ]:
+        body = {"name": "forum", "hostnames": ["forum.example"], "origins": ["http://10.0.0.5"]}
+        body[field] = value
+        response = control.client.post("/v1/zones", json=body, headers=control.auth())
+        assert response.status_code == 422
+        assert expected in response.json()["message"]
+        assert response.json()["message"].endswith(".")
+    assert control.client.get("/v1/zones", headers=control.auth()).json() == []
+    assert control.revision() == 0
+
+
+def test_malformed_bodies_are_422_saying_which_field(control: Control) -> None:
+    response = control.client.post(
+        "/v1/zones",
+        json={"name": "forum", "hostnames": "forum.example", "origin": ["http://x"]},
+        headers=control.auth(),
+    )
+    assert response.status_code == 422
+    message = response.json()["message"]
+    assert "'hostnames'" in message and "'origin'" in message and "'origins'" in message
+
+
+def test_unknown_zones_are_404(control: Control) -> None:
+    for method, path in [
+        ("GET", "/v1/zones/ghost"),
+        ("PATCH", "/v1/zones/ghost"),
+        ("DELETE", "/v1/zones/ghost"),
+    ]:
+        response = control.client.request(
+            method,
+            path,
+            json={"service": "hosted"} if method == "PATCH" else None,
+            headers=control.auth(),
+        )
+        assert response.status_code == 404, (method, response.text)
+        assert "no zone named 'ghost'" in response.json()["message"]
+
+
+def test_a_failed_update_changes_nothing(control: Control) -> None:
+    control.add_zone("forum", "forum.example")
+    control.add_zone("other", "other.example")
+    response = control.client.patch(
+        "/v1/zones/other",
+        json={"hostnames": ["forum.example"], "origins": ["http://10.0.0.9"]},
+        headers=control.auth(),
+    )
+    assert response.status_code == 409
+    other = control.client.get("/v1/zones/other", headers=control.auth()).json()
+    assert (other["hostnames"], other["origins"]) == (["other.example"], ["http://10.0.0.5:8080"])
+    assert control.revision() == 2

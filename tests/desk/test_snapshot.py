@@ -1,0 +1,138 @@
+"""The snapshot: every zone sorted by name, with only the enforcements in force or due."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from stockade.desk.enforcement import EnforcementRequest, NoticeText, enforce, unblock
+from stockade.desk.snapshot import SnapshotBuilder, build_snapshot
+from stockade.desk.zones import create_zone, update_zone
+from stockade.policy import SigningKey, Snapshot, sign_snapshot, verify_snapshot
+from stockade.store import Database
+from stockade.store.models import EnforcementRecord, utcnow
+
+PUBLIC = "https://control.example"
+
+
+def _zone(database: Database, name: str, *hostnames: str) -> None:
+    with database.write() as session:
+        create_zone(
+            session,
+            name=name,
+            hostnames=list(hostnames or [f"{name}.example"]),
+            origins=["http://10.0.0.5:8080", "https://origin.example"],
+            service="hosted",
+        )
+
+
+def _snapshot(database: Database) -> Snapshot:
+    with database.read() as session:
+        return build_snapshot(session, PUBLIC)
+
+
+def test_an_empty_store_is_an_empty_snapshot(database: Database) -> None:
+    assert _snapshot(database) == Snapshot(revision=0, zones=())
+
+
+def test_zones_are_sorted_with_their_fields(database: Database) -> None:
+    _zone(database, "zeta", "zeta.example", "www.zeta.example")
+    _zone(database, "alpha")
+    snapshot = _snapshot(database)
+    assert snapshot.revision == 2
+    assert [zone.name for zone in snapshot.zones] == ["alpha", "zeta"]
+    zeta = snapshot.zones[1]
+    assert zeta.hostnames == ("zeta.example", "www.zeta.example")
+    assert zeta.origins == ("http://10.0.0.5:8080", "https://origin.example")
+    assert (zeta.service, zeta.enforcements) == ("hosted", ())
+
+
+def test_enforcements_carry_absolute_notice_urls(database: Database) -> None:
+    _zone(database, "forum")
+    ends = utcnow() + timedelta(days=1)
+    with database.write() as session:
+        hosted, _ = enforce(
+            session,
+            "forum",
+            EnforcementRequest(
+                basis="emergency",
+                reason="Threats.",
+                status=403,
+                notice=NoticeText(title="T", body_markdown="B"),
+                ends_at=ends,
+            ),
+            actor="a",
+        )
+        external, _ = enforce(
+            session,
+            "forum",
+            EnforcementRequest(
+                action="path_block",
+                basis="legal",
+                reason="Court order.",
+                paths=["/threads/12"],
+                notice_url="https://p.example/n/1",
+            ),
+            actor="a",
+        )
+        ids, notice_id, starts = (hosted.id, external.id), hosted.notice_id, hosted.starts_at
+    (zone,) = _snapshot(database).zones
+    first, second = zone.enforcements
+    assert (first.id, second.id) == tuple(str(i) for i in ids)
+    assert first.notice_url == f"{PUBLIC}/notices/{notice_id}"
+    assert (first.status, first.basis, first.action) == (403, "emergency", "block")
+    assert first.starts_at == starts.timestamp()
+    assert first.ends_at == ends.timestamp()
+    assert (second.notice_url, second.paths, second.ends_at) == (
+        "https://p.example/n/1",
+        ("/threads/12",),
+        None,
+    )
+
+
+def test_lifted_and_ended_enforcements_are_left_out(database: Database) -> None:
+    _zone(database, "forum")
+    request = EnforcementRequest(basis="policy", reason="Terms.", notice_url="https://p.example")
+    with database.write() as session:
+        enforce(session, "forum", request, actor="a")
+    with database.write() as session:
+        unblock(session, "forum", actor="a")
+    with database.write() as session:
+        ended, _ = enforce(session, "forum", request, actor="a")
+        session.execute(
+            update(EnforcementRecord)
+            .where(EnforcementRecord.id == ended.id)
+            .values(starts_at=utcnow() - timedelta(hours=2), ends_at=utcnow())
+        )
+    assert _snapshot(database).zones[0].enforcements == ()
+
+
+def test_names_sort_by_code_point_whatever_the_database_collation(database: Database) -> None:
+    for index, name in enumerate(("ab", "a.c", "a-b", "a_b")):
+        _zone(database, name, f"site-{index}.example")
+    assert [zone.name for zone in _snapshot(database).zones] == ["a-b", "a.c", "a_b", "ab"]
+
+
+def test_a_builder_reuses_unchanged_zones_and_sees_changed_ones(database: Database) -> None:
+    _zone(database, "alpha")
+    _zone(database, "beta")
+    builder = SnapshotBuilder(PUBLIC)
+    with database.read() as session:
+        first = builder.build(session)
+    with database.write() as session:
+        update_zone(session, "beta", service="proxied")
+    with database.read() as session:
+        second = builder.build(session)
+    assert second.revision == first.revision + 1
+    assert second.zones[0] is first.zones[0]
+    assert second.zones[1].service == "proxied"
+    with database.read() as session:
+        assert build_snapshot(session, PUBLIC) == second
+
+
+def test_the_signed_snapshot_verifies_and_loads(database: Database) -> None:
+    _zone(database, "forum")
+    key = SigningKey.generate()
+    snapshot = _snapshot(database)
+    assert verify_snapshot(sign_snapshot(snapshot, key), key.verify_key()) == snapshot

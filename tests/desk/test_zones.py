@@ -1,0 +1,164 @@
+"""Zones: every change checked before it is written, one transaction, one revision."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from stockade.desk import Conflict, Invalid, NotFound
+from stockade.desk.enforcement import EnforcementRequest, enforce, unblock
+from stockade.desk.zones import KEEP, create_zone, delete_zone, get_zone, list_zones, update_zone
+from stockade.store import Database, current_revision
+from stockade.store.models import HostnameRecord, ZoneRecord
+
+
+def _add(database: Database, name: str = "forum", *hostnames: str, **fields: object) -> int:
+    with database.write() as session:
+        _zone, revision = create_zone(
+            session,
+            name=name,
+            hostnames=list(hostnames or [f"{name}.example"]),
+            origins=["http://10.0.0.5:8080"],
+            **fields,  # type: ignore[arg-type]
+        )
+    return revision
+
+
+def _state(database: Database) -> tuple[int, int, int]:
+    """(zones, hostnames, revision): to check that nothing was half-written."""
+    with database.read() as session:
+        return (
+            session.scalar(select(func.count()).select_from(ZoneRecord)) or 0,
+            session.scalar(select(func.count()).select_from(HostnameRecord)) or 0,
+            current_revision(session),
+        )
+
+
+def test_create_stores_the_zone_and_bumps_the_revision(database: Database) -> None:
+    revision = _add(
+        database,
+        "forum",
+        "Forum.Example.",
+        "www.forum.example",
+        service="hosted",
+        customer_contact="owner@forum.example",
+        abuse_contact="https://host.example/abuse",
+    )
+    assert revision == 1
+    with database.read() as session:
+        zone = get_zone(session, "forum")
+        assert [h.hostname for h in zone.hostnames] == ["forum.example", "www.forum.example"]
+        assert zone.origins == ["http://10.0.0.5:8080"]
+        assert (zone.service, zone.customer_contact) == ("hosted", "owner@forum.example")
+
+
+def test_a_hostname_of_another_zone_is_a_conflict_naming_it(database: Database) -> None:
+    _add(database, "forum", "forum.example")
+    before = _state(database)
+    with pytest.raises(Conflict, match="already belongs to zone 'forum'") as caught:
+        _add(database, "copy", "new.example", "forum.example")
+    assert caught.value.details == {"hostname": "forum.example", "zone": "forum"}
+    assert _state(database) == before
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"name": "Bad Name"}, "not a usable zone name"),
+        ({"hostnames": ["bad host!"]}, "is not a valid hostname"),
+        ({"hostnames": []}, "needs at least one hostname"),
+        ({"hostnames": ["a.example", "A.example"]}, "twice"),
+        ({"origins": ["ftp://10.0.0.5"]}, "is not usable"),
+        ({"origins": ["http://10.0.0.5/path"]}, "is not usable"),
+        ({"origins": []}, "needs at least one origin"),
+        ({"service": "cdn"}, "Service 'cdn' is not known"),
+        ({"abuse_contact": "call me"}, "neither an e-mail address nor an http"),
+    ],
+)
+def test_invalid_zones_are_refused_with_a_sentence_and_nothing_written(
+    database: Database, fields: dict[str, object], expected: str
+) -> None:
+    values: dict[str, object] = {
+        "name": "forum",
+        "hostnames": ["forum.example"],
+        "origins": ["http://10.0.0.5"],
+    }
+    values.update(fields)
+    with pytest.raises(Invalid, match=expected), database.write() as session:
+        create_zone(session, **values)  # type: ignore[arg-type]
+    assert _state(database) == (0, 0, 0)
+
+
+def test_a_second_zone_with_the_same_name_is_a_conflict(database: Database) -> None:
+    _add(database, "forum")
+    with pytest.raises(Conflict, match="already exists"):
+        _add(database, "forum", "other.example")
+
+
+def test_update_changes_only_what_is_given(database: Database) -> None:
+    _add(database, "forum", "forum.example", customer_contact="a@forum.example")
+    with database.write() as session:
+        zone, revision = update_zone(
+            session, "forum", hostnames=["forum.example", "new.example"], abuse_contact=None
+        )
+    assert revision == 2
+    with database.read() as session:
+        zone = get_zone(session, "forum")
+        assert [h.hostname for h in zone.hostnames] == ["forum.example", "new.example"]
+        assert zone.customer_contact == "a@forum.example"
+        assert zone.origins == ["http://10.0.0.5:8080"]
+
+
+def test_update_can_move_a_hostname_only_once_freed(database: Database) -> None:
+    _add(database, "forum", "forum.example", "shared.example")
+    _add(database, "other", "other.example")
+    with pytest.raises(Conflict, match="zone 'forum'"), database.write() as session:
+        update_zone(session, "other", hostnames=["other.example", "shared.example"])
+    with database.write() as session:
+        update_zone(session, "forum", hostnames=["forum.example"])
+    with database.write() as session:
+        update_zone(session, "other", hostnames=["shared.example"], customer_contact=KEEP)
+    with database.read() as session:
+        assert [h.hostname for h in get_zone(session, "other").hostnames] == ["shared.example"]
+
+
+def test_an_invalid_update_leaves_the_zone_as_it_was(database: Database) -> None:
+    _add(database, "forum", "forum.example")
+    with pytest.raises(Invalid), database.write() as session:
+        update_zone(session, "forum", hostnames=["new.example"], origins=["nope"])
+    with database.read() as session:
+        assert [h.hostname for h in get_zone(session, "forum").hostnames] == ["forum.example"]
+        assert current_revision(session) == 1
+
+
+def test_unknown_zones_are_not_found(database: Database) -> None:
+    with pytest.raises(NotFound, match="no zone named 'ghost'"), database.read() as session:
+        get_zone(session, "ghost")
+    with pytest.raises(NotFound), database.write() as session:
+        update_zone(session, "ghost", service="hosted")
+    with pytest.raises(NotFound), database.write() as session:
+        delete_zone(session, "ghost")
+
+
+def test_a_blocked_zone_cannot_be_deleted_until_unblocked(database: Database) -> None:
+    _add(database, "forum")
+    request = EnforcementRequest(
+        basis="emergency", reason="Threats.", notice_url="https://provider.example/n/1"
+    )
+    with database.write() as session:
+        enforce(session, "forum", request, actor="test")
+    with pytest.raises(Conflict, match="stockade unblock forum"), database.write() as session:
+        delete_zone(session, "forum")
+    with database.write() as session:
+        unblock(session, "forum", actor="test")
+    with database.write() as session:
+        revision = delete_zone(session, "forum")
+    assert revision == 4
+    assert _state(database) == (0, 0, 4)
+
+
+def test_list_is_sorted_by_name(database: Database) -> None:
+    for name in ("zeta", "alpha", "mid"):
+        _add(database, name)
+    with database.read() as session:
+        assert [zone.name for zone in list_zones(session)] == ["alpha", "mid", "zeta"]

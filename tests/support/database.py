@@ -1,0 +1,79 @@
+"""Databases for tests: a fresh SQLite file per test, and one PostgreSQL database per test
+session (emptied before each test, dropped at the end). Fixtures here are imported by the
+conftest.py of tests/store, tests/desk and tests/control."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import make_url
+
+from stockade.store import Database
+from tests.conftest import require_postgres
+
+TABLES = "zone_hostnames, enforcements, notices, zones, api_tokens, edges"
+
+
+@contextmanager
+def fresh_postgres_database(migrate: bool = True) -> Iterator[str]:
+    """A new, empty PostgreSQL database (migrated unless told not to), dropped after."""
+    server = require_postgres()
+    name = f"stockade_test_{secrets.token_hex(4)}"
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = (
+        make_url(server)
+        .set(drivername="postgresql+psycopg", database=name)
+        .render_as_string(hide_password=False)
+    )
+    try:
+        if migrate:
+            database = Database(url)
+            database.migrate()
+            database.dispose()
+        yield url
+    finally:
+        with psycopg.connect(server, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def empty_postgres(url: str) -> None:
+    """Back to a just-migrated state: no rows, revision 0, ids from 1."""
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        # Fail fast instead of hanging if a previous test left a transaction open.
+        connection.execute("SET lock_timeout = '5s'")
+        connection.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+        connection.execute("UPDATE policy_revision SET revision = 0")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database of each kind."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'stockade.db'}"
+        database = Database(url)
+        database.migrate()
+        database.dispose()
+        return url
+    url: str = request.getfixturevalue("postgres_url")
+    empty_postgres(url)
+    return url
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    database.dispose()
