@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 up: $(STAMP)
-	$(BIN)/stockade up
+	$(BIN)/stockade up --demo
 
 test: lint typecheck pytest
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvloop
 
 from stockade.control.commands import register as register_control_commands
 from stockade.edge.config import ConfigError, flags_config, load_config, parse_address
-from stockade.edge.server import ConfigSource, run, serve_worker
+from stockade.edge.server import ConfigSource, run
+from stockade.logs import configure_logging
 
 app = typer.Typer(
     help="Stockade: an edge security gateway with a trust & safety desk built in.",
@@ -19,7 +18,6 @@ app = typer.Typer(
     add_completion=False,
 )
 
-DEFAULT_CONFIG = Path("examples/edge.toml")
 DEMO_ORIGIN = "127.0.0.1:9080"
 
 
@@ -104,42 +102,38 @@ def edge(
 
 @app.command()
 def up(
-    config: Annotated[
-        Path, typer.Option("--config", "-c", help="Edge config file (TOML).")
-    ] = DEFAULT_CONFIG,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Data directory (STOCKADE_DATA; ./data).")
+    ] = None,
+    edge_listen: Annotated[
+        str, typer.Option("--edge-listen", help="Where the edge listens for visitors.")
+    ] = "127.0.0.1:8080",
+    control_listen: Annotated[
+        str | None,
+        typer.Option("--control-listen", help="Where the control plane listens (127.0.0.1:8000)."),
+    ] = None,
+    admin_listen: Annotated[
+        str | None, typer.Option("--admin-listen", help="HOST:PORT for the edge's /metrics.")
+    ] = "127.0.0.1:9145",
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Add a zone served by a built-in demo origin.")
+    ] = False,
     demo_origin: Annotated[
         str, typer.Option("--demo-origin", help="Where the built-in demo origin listens.")
     ] = DEMO_ORIGIN,
 ) -> None:
-    """Run Stockade on one machine: the edge of CONFIG and a demo origin behind it."""
-    from stockade.demo import serve_demo_origin
+    """Run Stockade on one machine: control plane (SQLite), an edge following it, and with
+    --demo a site to try blocking."""
+    from stockade.config import SettingsError, load_settings
+    from stockade.up import UpError, UpOptions, run_up
 
+    configure_logging()
     try:
-        settings = load_config(config)
-        host, port = parse_address(demo_origin)
-    except ConfigError as error:
-        _fail(str(error))
-        return
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-
-    async def main() -> None:
-        try:
-            origin = await serve_demo_origin(host, port)
-        except OSError as error:
-            _fail(f"Cannot start the demo origin on {demo_origin}: {error.strerror}.")
-            return
-        listen = settings.edge.listen[0] if settings.edge.listen else "127.0.0.1:8080"
-        for zone in settings.zones:
-            hostname = zone.hostnames[0].replace("*", "www", 1)
-            typer.echo(f"zone {zone.name}: curl -H 'Host: {hostname}' http://{listen}/")
-        try:
-            await serve_worker(ConfigSource(path=config))
-        finally:
-            origin.close()
-
-    try:
-        uvloop.run(main())
-    except ConfigError as error:
+        parse_address(edge_listen)
+        parse_address(demo_origin)
+        settings = load_settings({"data": data, "listen": control_listen})
+        run_up(UpOptions(settings, edge_listen, admin_listen, demo, demo_origin))
+    except (ConfigError, SettingsError, UpError) as error:
         _fail(str(error))
 
 

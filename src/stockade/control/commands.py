@@ -16,6 +16,7 @@ import typer
 
 from stockade.config import SettingsError, load_settings
 from stockade.control.client import ApiClient, ClientError
+from stockade.logs import configure_logging
 
 zone_app = typer.Typer(help="Add, list, show, change and remove zones.", no_args_is_help=True)
 token_app = typer.Typer(help="Create, list and revoke API tokens (admin).", no_args_is_help=True)
@@ -81,7 +82,6 @@ def control(
     ] = None,
 ) -> None:
     """Run the control plane: REST API, public notices and the snapshot feed for edges."""
-    import logging
 
     import uvloop
     from sqlalchemy.exc import OperationalError
@@ -91,7 +91,7 @@ def control(
     from stockade.store import DatabaseError
 
     flags = {"data": data, "listen": listen, "database_url": database_url, "public_url": public_url}
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     try:
         settings = load_settings(flags)
         started = bootstrap(settings)

@@ -25,6 +25,7 @@ from stockade.edge.metrics import MetricsSnapshot
 from stockade.edge.protocol import HttpProtocol
 from stockade.edge.runtime import Edge
 from stockade.edge.sync import SnapshotFeed
+from stockade.logs import configure_logging
 
 log = logging.getLogger("stockade.edge")
 
@@ -160,7 +161,7 @@ def run_worker(
     metrics_queue: multiprocessing.queues.Queue[tuple[int, MetricsSnapshot]] | None = None,
     worker_index: int = 0,
 ) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logging()
     uvloop.run(serve_worker(source, metrics_queue, worker_index))
 
 
@@ -188,7 +189,7 @@ class Supervisor:
         self.stopping = False
 
     def run(self) -> None:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        configure_logging()
         # Bind once here so a taken port is reported before any worker starts.
         for address in (*self.config.edge.listen, *self.config.edge.tls_listen):
             listening_socket(address, shared=True).close()

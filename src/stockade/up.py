@@ -1,0 +1,215 @@
+"""`stockade up`: everything on one machine. A control plane (its own process, SQLite in
+the data directory), an edge following it, and with `--demo` a zone served by a tiny
+built-in origin, so a newcomer can curl a site, block it and see the block page."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from stockade.config import Settings
+from stockade.edge.config import flags_config, parse_address
+from stockade.edge.server import ConfigSource, serve_worker
+
+log = logging.getLogger("stockade.up")
+
+DEMO_ZONE = "demo"
+DEMO_HOSTNAME = "demo.localhost"
+EDGE_TOKEN_FILE = "edge-token"
+
+
+class UpError(Exception):
+    """Stockade could not start; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    settings: Settings  # the control plane's: data directory, listen address
+    edge_listen: str
+    admin_listen: str | None
+    demo: bool
+    demo_origin: str
+
+
+def run_up(options: UpOptions) -> None:
+    from stockade.control.app import bootstrap
+
+    settings = options.settings
+    started = bootstrap(settings)
+    control = _start_control(settings)
+    try:
+        control_url = f"http://{settings.listen}"
+        _wait_until_serving(control, control_url)
+        token = started.admin_token
+        if token is None:
+            raise UpError(
+                f"{settings.data / 'admin-token'} is missing, so this command cannot set up the "
+                "edge: restore it, or start from an empty --data directory."
+            )
+        edge_token = _edge_token(settings.data, control_url, token)
+        if options.demo:
+            _ensure_demo_zone(control_url, token, options.demo_origin)
+        _print_welcome(options, control_url, started.admin_token, started.created_admin_token)
+        edge_settings: dict[str, object] = {
+            "listen": [options.edge_listen],
+            "control_url": control_url,
+            "control_key": started.public_key,
+            "control_token": edge_token,
+            "name": "local",
+            "state_dir": str(settings.data / "edge"),
+            "access_log": "-",
+        }
+        if options.admin_listen:
+            edge_settings["admin_listen"] = options.admin_listen
+        source = ConfigSource(fixed=flags_config([], edge_settings))
+        import uvloop
+
+        uvloop.run(_serve(source, options))
+    finally:
+        _stop(control)
+
+
+async def _serve(source: ConfigSource, options: UpOptions) -> None:
+    from stockade.demo import serve_demo_origin
+
+    origin = None
+    if options.demo:
+        host, port = parse_address(options.demo_origin)
+        try:
+            origin = await serve_demo_origin(host, port)
+        except OSError as error:
+            raise UpError(
+                f"Cannot start the demo origin on {options.demo_origin}: {error.strerror}. "
+                "Give another address with --demo-origin."
+            ) from None
+    try:
+        await serve_worker(source)
+    finally:
+        if origin is not None:
+            origin.close()
+
+
+def _start_control(settings: Settings) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable,
+        "-m",
+        "stockade.cli",
+        "control",
+        "--data",
+        str(settings.data),
+        "--listen",
+        settings.listen,
+    ]
+    if settings.database_url:
+        command += ["--database-url", settings.database_url]
+    if settings.public_url:
+        command += ["--public-url", settings.public_url]
+    return subprocess.Popen(command)
+
+
+def _wait_until_serving(control: subprocess.Popen[bytes], url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if control.poll() is not None:
+            raise UpError("The control plane exited at start; its error is printed above.")
+        try:
+            if httpx.get(f"{url}/v1/edge/key", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise UpError(f"The control plane did not answer on {url} within 30 seconds.")
+
+
+def _edge_token(data: Path, control_url: str, admin_token: str) -> str:
+    """A token with the edge role for the local edge, made once and kept in DATA."""
+    path = data / EDGE_TOKEN_FILE
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    answer = _api(
+        control_url, admin_token, "POST", "/v1/tokens", {"name": "local-edge", "role": "edge"}
+    )
+    token = str(answer["token"])
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(token + "\n")
+    return token
+
+
+def _ensure_demo_zone(control_url: str, token: str, demo_origin: str) -> None:
+    zone = {
+        "name": DEMO_ZONE,
+        "hostnames": [DEMO_HOSTNAME],
+        "origins": [f"http://{demo_origin}"],
+        "service": "proxied",
+    }
+    response = httpx.get(
+        f"{control_url}/v1/zones/{DEMO_ZONE}", headers={"authorization": f"Bearer {token}"}
+    )
+    if response.status_code == 404:
+        _api(control_url, token, "POST", "/v1/zones", zone)
+
+
+def _api(url: str, token: str, method: str, path: str, body: object) -> dict[str, object]:
+    response = httpx.request(
+        method, url + path, json=body, headers={"authorization": f"Bearer {token}"}, timeout=10
+    )
+    if response.status_code >= 400:
+        raise UpError(f"The control plane refused {method} {path}: {response.text}")
+    answer: dict[str, object] = response.json()
+    return answer
+
+
+def _print_welcome(options: UpOptions, control_url: str, token: str | None, created: bool) -> None:
+    edge = f"http://{options.edge_listen}"
+    lines = [
+        "",
+        "Stockade is up.",
+        f"  edge:           {edge}",
+        f"  control plane:  {control_url}  (API under /v1, OpenAPI at /openapi.json)",
+    ]
+    if options.admin_listen:
+        lines.append(f"  edge metrics:   http://{options.admin_listen}/metrics")
+    token_file = options.settings.data / "admin-token"
+    if created and token:
+        lines.append(f"  admin token:    {token}  (saved to {token_file}, shown once)")
+    else:
+        lines.append(f"  admin token:    in {token_file}")
+    if options.demo:
+        port = parse_address(options.edge_listen)[1]
+        lines += [
+            "",
+            "Try it:",
+            f"  curl -H 'Host: {DEMO_HOSTNAME}' {edge}/",
+            f"  export STOCKADE_URL={control_url} STOCKADE_TOKEN=$(cat {token_file})",
+            f"  stockade block {DEMO_ZONE} --basis emergency --reason 'This site is blocked while a "
+            "threat to a person is investigated.' --notice-title 'Demo block' "
+            "--notice-body 'Why this site is blocked.'",
+            f"  curl -i -H 'Host: {DEMO_HOSTNAME}' {edge}/   # 451, with a link to the notice",
+            f"  stockade unblock {DEMO_ZONE}",
+            f"  (or open http://{DEMO_HOSTNAME}:{port}/ in a browser)",
+        ]
+    print("\n".join(lines) + "\n", flush=True)
+
+
+def _stop(control: subprocess.Popen[bytes]) -> None:
+    if control.poll() is None:
+        control.send_signal(signal.SIGTERM)
+        try:
+            control.wait(15)
+        except subprocess.TimeoutExpired:
+            control.kill()
+            control.wait()
+
+
+__all__ = ["UpError", "UpOptions", "run_up"]

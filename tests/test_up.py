@@ -1,0 +1,123 @@
+"""`stockade up --demo`, as `make up` runs it: a control plane, an edge following it and a
+demo site; the CLI blocks the site and every visitor sees the block page."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support.ports import free_port, wait_for_port
+
+
+def stockade(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "stockade.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=60,
+        check=False,
+    )
+
+
+def status_of(edge: str) -> int:
+    return httpx.get(edge, headers={"host": "demo.localhost"}).status_code
+
+
+def wait_for_status(edge: str, status: int) -> None:
+    deadline = time.monotonic() + 10
+    while status_of(edge) != status:
+        assert time.monotonic() < deadline, f"the edge never answered {status}"
+        time.sleep(0.02)
+
+
+def test_up_demo_block_and_unblock(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    edge_port, control_port, admin_port, origin_port = (free_port() for _ in range(4))
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "stockade.cli",
+            "up",
+            "--demo",
+            "--data",
+            str(data),
+            "--edge-listen",
+            f"127.0.0.1:{edge_port}",
+            "--control-listen",
+            f"127.0.0.1:{control_port}",
+            "--admin-listen",
+            f"127.0.0.1:{admin_port}",
+            "--demo-origin",
+            f"127.0.0.1:{origin_port}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    edge = f"http://127.0.0.1:{edge_port}/"
+    try:
+        wait_for_port(edge_port, timeout=60)
+        wait_for_status(edge, 200)
+        page = httpx.get(edge, headers={"host": "demo.localhost"})
+        assert "This page comes from the demo origin" in page.text
+
+        token_file = data / "admin-token"
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        env = {
+            "STOCKADE_URL": f"http://127.0.0.1:{control_port}",
+            "STOCKADE_TOKEN": token_file.read_text().strip(),
+        }
+        blocked = stockade(
+            "block",
+            "demo",
+            "--basis",
+            "emergency",
+            "--reason",
+            "This site is blocked while a threat to a person is investigated.",
+            "--notice-title",
+            "Demo block",
+            "--notice-body",
+            "Why this site is **blocked**.",
+            env=env,
+        )
+        assert blocked.returncode == 0, blocked.stderr
+        wait_for_status(edge, 451)
+        response = httpx.get(edge, headers={"host": "demo.localhost", "accept": "text/html"})
+        link = response.headers["link"]
+        assert link.endswith('>; rel="blocked-by"')
+        notice_url = link[1 : link.index(">")]
+        assert f'href="{notice_url}"' in response.text
+        assert "threat to a person is investigated" in response.text
+        notice = httpx.get(notice_url)
+        assert notice.status_code == 200
+        assert "<strong>blocked</strong>" in notice.text
+
+        edges = stockade("edges", env=env)
+        assert "local" in edges.stdout and "current" in edges.stdout
+
+        assert stockade("unblock", "demo", env=env).returncode == 0
+        wait_for_status(edge, 200)
+        metrics = httpx.get(f"http://127.0.0.1:{admin_port}/metrics").text
+        assert 'stockade_edge_requests_total{status="451",zone="demo"}' in metrics
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output.decode(errors="replace")[-2000:]
+    text = output.decode(errors="replace")
+    assert "Stockade is up." in text
+    assert "admin token:" in text
+
+
+def test_up_refuses_a_bad_address(tmp_path: Path) -> None:
+    result = stockade("up", "--data", str(tmp_path), "--edge-listen", "nowhere", env={})
+    assert result.returncode == 2
+    assert "is not a listen address" in result.stderr
