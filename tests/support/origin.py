@@ -34,8 +34,20 @@ class OriginRequest:
         return {key.lower() for key, _ in self.headers}
 
 
+@dataclass
+class Reply:
+    """An answer with timing: sent after `delay` seconds; `close` ends the connection after
+    it without saying so (a keep-alive connection the origin drops), and `silent` never
+    answers at all."""
+
+    data: bytes = b""
+    delay: float = 0.0
+    close: bool = False
+    silent: bool = False
+
+
 # A handler gets the request and returns raw response bytes (status line included).
-Handler = Callable[[OriginRequest], bytes]
+Handler = Callable[[OriginRequest], "bytes | Reply"]
 
 
 def respond(status: int = 200, body: bytes = b"ok", headers: dict[str, str] | None = None) -> bytes:
@@ -54,6 +66,8 @@ class Origin:
     port: int = field(default_factory=free_port)
     connections: int = 0
     requests: list[OriginRequest] = field(default_factory=list)
+    # Every byte that reached the origin, whether or not it made a whole request.
+    received_bytes: int = 0
 
     def __post_init__(self) -> None:
         self._loop = asyncio.new_event_loop()
@@ -65,6 +79,16 @@ class Origin:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def reset(self) -> None:
+        """Forget what was received and answer as by default again (for an origin shared by
+        several tests; connections stay open, so `connections` keeps counting)."""
+        self.handler = default_handler
+        self.requests = []
+        self.received_bytes = 0
+
+    def requests_on(self, connection_id: int) -> int:
+        return sum(1 for request in self.requests if request.connection_id == connection_id)
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -95,6 +119,7 @@ class _OriginProtocol(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
+        self.origin.received_bytes += len(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -124,5 +149,21 @@ class _OriginProtocol(asyncio.Protocol):
             self.connection_id,
         )
         self.origin.requests.append(request)
-        assert self.transport is not None
-        self.transport.write(self.origin.handler(request))
+        reply = self.origin.handler(request)
+        if isinstance(reply, bytes):
+            reply = Reply(reply)
+        if reply.silent:
+            return
+        if reply.delay:
+            asyncio.get_running_loop().call_later(reply.delay, self._send, reply)
+        else:
+            self._send(reply)
+
+    def _send(self, reply: Reply) -> None:
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        if reply.data:
+            transport.write(reply.data)
+        if reply.close:
+            transport.close()

@@ -115,7 +115,8 @@ class Exchange:
             return
         route = ctx.route
         assert route is not None
-        if self.content_length is not None and self.content_length > route.max_body_bytes:
+        # Body read with the head, before the zone was known, counts too.
+        if max(self.content_length or 0, ctx.request_bytes) > route.max_body_bytes:
             self.respond_error(413)
             return
         self.connect_timeout = route.connect_timeout
@@ -166,11 +167,15 @@ class Exchange:
         upstream = self.upstream
         if upstream is not None and upstream.transport is not None:
             upstream.transport.pause_reading()
+            # The origin is not late while the edge leaves it unread: the visitor's body
+            # timeout runs instead, and a slow visitor cannot mark a good origin failing.
+            self.upstream_deadline = INFINITY
 
     def downstream_write_resumed(self) -> None:
         upstream = self.upstream
         if upstream is not None and upstream.transport is not None:
             upstream.transport.resume_reading()
+            self.upstream_activity()
 
     def downstream_timeout(self) -> None:
         """The visitor stopped sending the body or stopped reading the response."""
@@ -285,7 +290,9 @@ class Exchange:
                 if lowered == b"transfer-encoding":
                     framed_by_transfer_encoding = True
                 elif lowered == b"connection":
-                    listed = connection_tokens(value) - {b"close", b"keep-alive", b"upgrade"}
+                    # Several Connection headers are one list: keep every name they give.
+                    tokens = connection_tokens(value) - {b"close", b"keep-alive", b"upgrade"}
+                    listed = tokens if listed is None else listed | tokens
                 elif lowered == b"upgrade":
                     upgrade_value = value
                 continue
@@ -365,6 +372,8 @@ class Exchange:
             self.content_length - self.ctx.request_bytes <= _DRAIN_LIMIT
         ):
             self.discarding = True
+            # No origin takes the rest now: read it even if one had paused reading.
+            self.protocol.gate.resume(UPSTREAM_FULL)
         else:
             self.keep_alive = False
             self.finish()
@@ -454,10 +463,18 @@ class Exchange:
         status = ctx.status = answer.status
         if not self.request_complete:
             remaining = (self.content_length or 0) - ctx.request_bytes
-            if self.body_chunked or remaining > _DRAIN_LIMIT or status in (408, 413):
+            # A visitor waiting for 100 Continue may skip the body after a final answer:
+            # its next bytes could be the body or a request, so only closing is safe.
+            if (
+                self.body_chunked
+                or remaining > _DRAIN_LIMIT
+                or status in (408, 413)
+                or self.expect_continue
+            ):
                 self.keep_alive = False
             else:
                 self.discarding = True
+                self.protocol.gate.resume(UPSTREAM_FULL)
         self.pending_body = []
         protocol = self.protocol
         page = answer.page(ctx.header(b"accept"))
@@ -498,3 +515,26 @@ class Exchange:
             upstream.close()
         elif self.ctx.origin is not None and not self.done:
             self.ctx.origin.cancel_waiting(self)
+
+
+class Refusal(Exchange):
+    """A request refused while it was parsed: answered with `status` in its turn, after the
+    requests before it on the connection, which then closes."""
+
+    __slots__ = ("status",)
+
+    def __init__(self, protocol: HttpProtocol, ctx: RequestContext, status: int) -> None:
+        super().__init__(
+            protocol,
+            ctx,
+            head=b"",
+            keep_alive=False,
+            content_length=None,
+            body_chunked=False,
+            expect_continue=False,
+            upgrade=False,
+        )
+        self.status = status
+
+    def start(self) -> None:
+        self.respond_error(self.status)

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import deque
 from time import perf_counter
 from typing import TYPE_CHECKING
 
 import httptools
 
-from stockade.edge.exchange import INFINITY, Exchange
+from stockade.edge.exchange import INFINITY, Exchange, Refusal
 from stockade.edge.flow_control import PIPELINE, ReadGate
 from stockade.edge.http11 import HOP_BY_HOP, connection_tokens
 from stockade.edge.lifecycle import ProxyError, RequestContext
@@ -36,6 +37,8 @@ _HANDLED = HOP_BY_HOP | {
     b"x-forwarded-host",
     b"stockade-request-id",
 }
+# An absolute-form request target: its authority (no userinfo) and what follows.
+_ABSOLUTE_FORM = re.compile(rb"https?://([^/?#@]+)([/?].*)?", re.IGNORECASE | re.DOTALL)
 
 
 class ParsingStopped(Exception):
@@ -66,6 +69,9 @@ class HttpProtocol(asyncio.Protocol):
         self.current: Exchange | None = None  # the exchange whose response is being sent
         self.queue: deque[Exchange] = deque()  # pipelined exchanges waiting their turn
         self.parsing: Exchange | None = None  # the exchange whose body is being read
+        # An exchange whose head came in the bytes being parsed: it starts once they all are,
+        # so a request found malformed further on never reaches an origin.
+        self.starting: Exchange | None = None
         self.deadline = INFINITY
         self.closing = False
         self.last_request = False  # a request said Connection: close (or was HTTP/1.0)
@@ -78,6 +84,10 @@ class HttpProtocol(asyncio.Protocol):
         self.headers: list[tuple[bytes, bytes]] = []
         self.forward: list[bytes] = []
         self.header_bytes = 0
+        # Bytes of reads that fell wholly inside the head (the parser holds an unfinished
+        # header line itself), and whether the head was already open when a read began.
+        self.head_received = 0
+        self.head_open = False
         self.host: bytes | None = None
         self.host_count = 0
         self.content_length: int | None = None
@@ -124,8 +134,20 @@ class HttpProtocol(asyncio.Protocol):
             if self.last_request or self.transport.is_closing():
                 # Bytes after a last request are never read, whatever they are.
                 self.gate.pause(PIPELINE)
-                return
-            self.reject(400, f"malformed request: {error}")
+            else:
+                self.reject(400, f"malformed request: {error}")
+        if self.in_headers:
+            if self.head_open:
+                # No request began in this read, so all of it belongs to the open head.
+                self.head_received += len(data)
+                if self.head_received > self.limits.max_header_bytes + self.limits.max_url_bytes:
+                    self.reject(431, "request head too large")
+            self.head_open = True
+        exchange = self.starting
+        if exchange is not None:
+            self.starting = None
+            if exchange is self.current and not exchange.done:
+                exchange.start()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.edge.connection_closed(self)
@@ -142,8 +164,11 @@ class HttpProtocol(asyncio.Protocol):
                 exchange.downstream_lost()
 
     def eof_received(self) -> bool | None:
-        # A half-closed visitor still gets the responses to what it sent.
-        return self.current is not None or bool(self.queue)
+        # A half-closed visitor still gets the responses to what it sent, then the end.
+        if self.current is None and not self.queue:
+            return False
+        self.last_request = True
+        return True
 
     def pause_writing(self) -> None:
         self.write_paused = True
@@ -171,6 +196,8 @@ class HttpProtocol(asyncio.Protocol):
         self.headers = []
         self.forward = []
         self.header_bytes = 0
+        self.head_received = 0
+        self.head_open = False
         self.host = None
         self.host_count = 0
         self.content_length = None
@@ -203,9 +230,16 @@ class HttpProtocol(asyncio.Protocol):
         elif lowered == b"content-length":
             self.content_length = int(value)  # llhttp has checked the digits
         elif lowered == b"transfer-encoding":
-            self.body_chunked = True  # llhttp accepts only a final "chunked"
+            # llhttp accepts any codings before a final "chunked"; the edge decodes only
+            # chunked, and would pass the others' bytes on as if they were plain.
+            if value.strip().lower() != b"chunked":
+                raise RequestRejected(400, "transfer codings other than chunked")
+            self.body_chunked = True
         elif lowered == b"connection":
-            self.connection_value = value
+            # Several Connection headers are one list; a later one must not hide an earlier.
+            self.connection_value = (
+                value if not self.connection_value else self.connection_value + b"," + value
+            )
         elif lowered == b"expect":
             if value.lower() == b"100-continue":
                 self.expect_continue = True
@@ -226,11 +260,20 @@ class HttpProtocol(asyncio.Protocol):
         host = self.host
         if self.host_count > 1 or (host is None and version == "1.1"):
             raise RequestRejected(400, "a request needs exactly one Host header")
+        url = self.url
+        if not url.startswith(b"/") and url != b"*":
+            # The target names the host and Host is ignored (RFC 9112 3.2.2): route by the
+            # name the origin would follow, and send the origin the path alone.
+            absolute = _ABSOLUTE_FORM.fullmatch(url)
+            if absolute is None:
+                raise RequestRejected(400, "the request target is neither a path nor a URL")
+            host, rest = absolute.groups(b"")
+            url = rest if rest.startswith(b"/") else b"/" + rest
         edge = self.edge
         ctx = RequestContext(
             request_id=edge.next_request_id(),
             method=method,
-            url=self.url,
+            url=url,
             http_version=version,
             host=host or b"",
             headers=self.headers,
@@ -240,7 +283,9 @@ class HttpProtocol(asyncio.Protocol):
             sni=self.sni,
         )
         upgrade = parser.should_upgrade()
-        keep_alive = parser.should_keep_alive() and not self.closing
+        # After an upgrade request the connection is a tunnel or it ends: the visitor may
+        # already have sent bytes of the new protocol, never to be read as requests.
+        keep_alive = parser.should_keep_alive() and not self.closing and not upgrade
         self.last_request = not keep_alive
         exchange = Exchange(
             self,
@@ -259,8 +304,7 @@ class HttpProtocol(asyncio.Protocol):
             else INFINITY
         )
         if self.current is None:
-            self.current = exchange
-            exchange.start()
+            self.current = self.starting = exchange
         else:
             self.queue.append(exchange)
             self.gate.pause(PIPELINE)
@@ -336,6 +380,9 @@ class HttpProtocol(asyncio.Protocol):
             if not self.queue:
                 self.gate.resume(PIPELINE)
             following.start()
+        elif self.last_request:
+            # Only a visitor that half-closed gets here: nothing more can come from it.
+            self.transport.close()
         else:
             if self.parsing is None and not self.in_headers:
                 self.deadline = self.loop.time() + self.limits.idle_timeout
@@ -356,28 +403,33 @@ class HttpProtocol(asyncio.Protocol):
                 self.tunnel.write(data)
 
     def reject(self, status: int, message: str) -> None:
-        """Answer a request that could not be parsed, then close the connection."""
+        """Answer a request that could not be parsed, after the requests before it, then
+        close the connection; nothing after it is read."""
         exchange = self.parsing
-        if exchange is not None and exchange is self.current and not exchange.response_started:
+        if exchange is not None and exchange is self.current:
             exchange.ctx.error = ProxyError("downstream", message)
-            exchange.fail_request(status)
+            if exchange.response_started:
+                # Part of its response is out: closing is the only signal left.
+                self.transport.close()
+            else:
+                exchange.fail_request(status)
             return
-        if exchange is not None and exchange is not self.current:
-            exchange.ctx.error = ProxyError("downstream", message)
-        if self.current is None:
+        if exchange is not None and exchange in self.queue:
+            self.queue.remove(exchange)
+            ctx = exchange.ctx
+        else:
             ctx = self.bare_context()
-            ctx.error = ProxyError("downstream", message)
-            Exchange(
-                self,
-                ctx,
-                head=b"",
-                keep_alive=False,
-                content_length=None,
-                body_chunked=False,
-                expect_continue=False,
-                upgrade=False,
-            ).respond_error(status)
-        self.transport.close()
+        ctx.error = ProxyError("downstream", message)
+        refusal = Refusal(self, ctx, status)
+        self.parsing = None
+        self.in_headers = False
+        self.last_request = True
+        if self.current is None:
+            self.current = refusal
+            refusal.start()
+        else:
+            self.queue.append(refusal)
+            self.gate.pause(PIPELINE)
 
     def bare_context(self) -> RequestContext:
         """A context for a request too broken to have one of its own."""

@@ -68,6 +68,8 @@ class Edge:
         """Apply a reloaded config file: limits for new connections, and its zones.
 
         Listeners, workers, pools and logs are set up once; changing them needs a restart."""
+        # Zones first: if they cannot be served (a certificate does not load), nothing changes.
+        self.apply(snapshot)
         fixed = (
             "listen",
             "tls_listen",
@@ -96,7 +98,6 @@ class Edge:
             shutdown_timeout=settings.shutdown_timeout,
         )
         self.via_line = b"via: 1.1 %s\r\n" % settings.via.encode()
-        self.apply(snapshot)
 
     @property
     def revision(self) -> int:

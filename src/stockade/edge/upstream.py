@@ -67,11 +67,16 @@ class UpstreamConnection(asyncio.Protocol):
             exchange.upstream_lost(self)
 
     def pause_writing(self) -> None:
-        if self.exchange is not None:
+        if self.tunnel is not None:
+            # An upgraded connection: hold the visitor back while the origin catches up.
+            self.tunnel.pause_reading()
+        elif self.exchange is not None:
             self.exchange.upstream_write_paused()
 
     def resume_writing(self) -> None:
-        if self.exchange is not None:
+        if self.tunnel is not None:
+            self.tunnel.resume_reading()
+        elif self.exchange is not None:
             self.exchange.upstream_write_resumed()
 
     # parser callbacks

@@ -1,0 +1,19 @@
+"""`[[zones]]` tables for edge config files written by tests."""
+
+from __future__ import annotations
+
+import json
+
+
+def zone(name: str, hostnames: list[str], origins: list[str], **options: object) -> str:
+    """One `[[zones]]` table; options are written as TOML values (strings, numbers, bools)."""
+    lines = [
+        "[[zones]]",
+        f"name = {json.dumps(name)}",
+        f"hostnames = {json.dumps(hostnames)}",
+        f"origins = {json.dumps(origins)}",
+    ]
+    for key, value in options.items():
+        text = ("true" if value else "false") if isinstance(value, bool) else json.dumps(value)
+        lines.append(f"{key} = {text}")
+    return "\n".join(lines) + "\n"
