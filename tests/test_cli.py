@@ -32,11 +32,3 @@ def test_edge_reports_bad_routes_and_files(tmp_path: Path) -> None:
     result = runner.invoke(app, ["edge", "--config", str(tmp_path / "nope.toml")])
     assert result.exit_code == 2
     assert "Cannot read config file" in result.output
-
-
-def test_up_reports_a_bad_config(tmp_path: Path) -> None:
-    config = tmp_path / "edge.toml"
-    config.write_text("[edge]\nworkers = 0\n")
-    result = runner.invoke(app, ["up", "--config", str(config)])
-    assert result.exit_code == 2
-    assert "edge.workers must be 1 or more" in result.output

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from stockade.control.commands import register as register_control_commands
-from stockade.edge.config import ConfigError, flags_config, load_config, parse_address
+from stockade.edge.config import ConfigError, flags_config, parse_address
 from stockade.edge.server import ConfigSource, run
 from stockade.logs import configure_logging
 
@@ -85,7 +85,6 @@ def edge(
         if config is not None:
             if route:
                 _fail("Give either --config or --route, not both.")
-            load_config(config, settings)
             source = ConfigSource(path=config, overrides=settings)
         else:
             if not route and not control:

@@ -12,7 +12,6 @@ import os
 import queue
 import signal
 import socket
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,13 +68,15 @@ def listening_socket(address: str, shared: bool) -> socket.socket:
 
 async def serve_worker(
     source: ConfigSource,
+    config: EdgeConfig | None = None,
     metrics_queue: multiprocessing.queues.Queue[tuple[int, MetricsSnapshot]] | None = None,
     worker_index: int = 0,
-    ready: threading.Event | None = None,
 ) -> None:
-    """Run one worker until SIGTERM or SIGINT; reload the config on SIGHUP."""
+    """Run one worker until SIGTERM or SIGINT; reload the config on SIGHUP.
+
+    `config` is the source already loaded (a file of 10,000 zones takes a second to read)."""
     loop = asyncio.get_running_loop()
-    config = source.load()
+    config = config or source.load()
     settings = config.edge
     feed = SnapshotFeed(settings, worker_index) if settings.control_url else None
     edge = Edge(settings, feed.load_saved() if feed else config.snapshot(), loop)
@@ -128,8 +129,6 @@ async def serve_worker(
         worker_index,
         ", ".join(settings.listen + settings.tls_listen),
     )
-    if ready is not None:
-        ready.set()
     await stopping.wait()
     log.info("edge worker %d draining", worker_index)
     for server in servers:
@@ -158,18 +157,19 @@ async def _push_metrics(
 
 def run_worker(
     source: ConfigSource,
+    config: EdgeConfig | None = None,
     metrics_queue: multiprocessing.queues.Queue[tuple[int, MetricsSnapshot]] | None = None,
     worker_index: int = 0,
 ) -> None:
     configure_logging()
-    uvloop.run(serve_worker(source, metrics_queue, worker_index))
+    uvloop.run(serve_worker(source, config, metrics_queue, worker_index))
 
 
 def run(source: ConfigSource) -> None:
     """Run the edge in the foreground until SIGTERM or SIGINT."""
     config = source.load()
     if config.edge.workers == 1:
-        run_worker(source)
+        run_worker(source, config)
         return
     Supervisor(source, config).run()
 
@@ -222,7 +222,8 @@ class Supervisor:
     def _start(self, index: int) -> None:
         process = self.context.Process(
             target=run_worker,
-            args=(self.source, self.metrics_queue, index),
+            # The config checked here, so a worker need not read the file again.
+            args=(self.source, self.config, self.metrics_queue, index),
             name=f"stockade-edge-{index}",
             daemon=False,
         )
@@ -238,7 +239,7 @@ class Supervisor:
 
     def _reload(self, signum: int, frame: object) -> None:
         try:
-            self.source.load()
+            self.config = self.source.load()
         except ConfigError as error:
             log.error("reload refused, workers keep the previous config: %s", error)
             return
