@@ -9,14 +9,16 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 from urllib.parse import quote
 
 import typer
 
 from stockade.config import SettingsError, load_settings
-from stockade.control.client import ApiClient, ClientError
 from stockade.logs import configure_logging
+
+if TYPE_CHECKING:
+    from stockade.control.client import ApiClient
 
 zone_app = typer.Typer(help="Add, list, show, change and remove zones.", no_args_is_help=True)
 token_app = typer.Typer(help="Create, list and revoke API tokens (admin).", no_args_is_help=True)
@@ -41,6 +43,9 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 
 def _client() -> ApiClient:
+    # Imported here so that `stockade edge`, which shares this app, does not load httpx.
+    from stockade.control.client import ApiClient
+
     try:
         return ApiClient.from_settings(load_settings())
     except SettingsError as error:
@@ -48,6 +53,8 @@ def _client() -> ApiClient:
 
 
 def _call(method: str, path: str, body: Any = None) -> Any:
+    from stockade.control.client import ClientError
+
     with _client() as client:
         try:
             return client.call(method, path, json=body)

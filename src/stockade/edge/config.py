@@ -6,6 +6,7 @@ sends, so an edge runs the same way from a file or from a feed.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from pathlib import Path
 
@@ -188,10 +189,16 @@ def _check_zone_keys(raw: object, source: str) -> None:
                 )
 
 
+@functools.cache
+def _field_names(kind: type[msgspec.Struct]) -> frozenset[str]:
+    # structs.fields evaluates annotations on each call: too slow for 10,000 zones.
+    return frozenset(field.name for field in msgspec.structs.fields(kind))
+
+
 def _refuse_unknown(
     table: dict[str, object], kind: type[msgspec.Struct], where: str, source: str
 ) -> None:
-    known = {field.name for field in msgspec.structs.fields(kind)}
+    known = _field_names(kind)
     for key in table:
         if key not in known:
             raise ConfigError(

@@ -16,6 +16,7 @@ from stockade.edge.http11 import (
     HOP_BY_HOP,
     IDEMPOTENT_METHODS,
     LAST_CHUNK,
+    STATUS_LINES,
     chunk,
     connection_tokens,
     status_line,
@@ -33,6 +34,7 @@ _DRAIN_LIMIT = 64 * 1024
 # Request body read ahead while no origin connection is ready; reading pauses beyond it.
 _READ_AHEAD_LIMIT = 64 * 1024
 _NO_BODY_STATUSES = frozenset({204, 304})
+_PLAIN_CONNECTION = frozenset({b"close", b"keep-alive", b"upgrade"})
 
 
 class Exchange:
@@ -279,10 +281,10 @@ class Exchange:
         ctx.upstream_latency = perf_counter() - ctx.upstream_started
         if ctx.origin is not None:
             ctx.origin.record_success()
-        out = [status_line(status)]
+        out = [STATUS_LINES.get(status) or status_line(status)]
         content_length: bytes | None = None
         framed_by_transfer_encoding = False
-        listed: set[bytes] | None = None
+        listed: set[bytes] = set()
         upgrade_value = b""
         for name, value in headers:
             lowered = name.lower()
@@ -290,19 +292,22 @@ class Exchange:
                 if lowered == b"transfer-encoding":
                     framed_by_transfer_encoding = True
                 elif lowered == b"connection":
-                    # Several Connection headers are one list: keep every name they give.
-                    tokens = connection_tokens(value) - {b"close", b"keep-alive", b"upgrade"}
-                    listed = tokens if listed is None else listed | tokens
+                    # Most say just keep-alive or close; a list may name more headers to drop,
+                    # and several Connection headers are one list.
+                    if value.lower() not in _PLAIN_CONNECTION:
+                        listed |= connection_tokens(value) - _PLAIN_CONNECTION
                 elif lowered == b"upgrade":
                     upgrade_value = value
                 continue
             if lowered == b"content-length":
                 content_length = value
-            out.append(b"%s: %s\r\n" % (name, value))
+            out += (name, b": ", value, b"\r\n")
         if listed:
-            out = [out[0]] + [
-                line for line in out[1:] if line.split(b":", 1)[0].lower() not in listed
-            ]
+            out = [out[0]]
+            for name, value in headers:
+                lowered = name.lower()
+                if lowered not in HOP_BY_HOP and lowered not in listed:
+                    out += (name, b": ", value, b"\r\n")
         no_body = self.head_request or status in _NO_BODY_STATUSES
         if status == 101:
             out.append(b"connection: upgrade\r\nupgrade: %s\r\n" % upgrade_value)

@@ -12,12 +12,14 @@ import os
 import random
 import socket
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from stockade.edge.config import EdgeSettings, parse_address
 from stockade.edge.runtime import Edge
 from stockade.policy import SignatureError, Snapshot, VerifyKey, verify_snapshot
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("stockade.edge.sync")
 
@@ -68,6 +70,9 @@ class SnapshotFeed:
 
     async def run(self, edge: Edge) -> None:
         """Poll forever; every failure is logged and retried with backoff and jitter."""
+        # Imported here: an edge without a control plane need not carry an HTTP client.
+        import httpx
+
         self.edge = edge
         backoff = _BACKOFF_FIRST
         timeout = httpx.Timeout(10.0, read=LONG_POLL_SECONDS + 10.0)
