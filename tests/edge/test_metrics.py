@@ -32,6 +32,8 @@ def test_counters_and_histogram() -> None:
     metrics = Metrics()
     routed = context(200, latency=0.003)
     routed.route = edge.table.find("a.example")
+    assert routed.route is not None
+    routed.origin = routed.route.pick_origin()  # origins are looked up at first use
     metrics.observe(routed)
     metrics.observe(routed)
     failed = context(502)

@@ -89,13 +89,11 @@ async def test_an_origin_goes_down_after_failures_and_is_probed_back() -> None:
 
 async def test_origins_no_zone_uses_are_dropped() -> None:
     registry = OriginRegistry(UpstreamSettings(), asyncio.get_running_loop())
-    generation = registry.next_generation()
-    kept = registry.mark_used("http://10.0.0.1", True, generation)
-    registry.mark_used("https://10.0.0.2", False, generation)
-    generation = registry.next_generation()
-    assert registry.mark_used("http://10.0.0.1", True, generation) is kept
-    registry.drop_unused(generation)
+    kept = registry.get("http://10.0.0.1", True)
+    registry.get("https://10.0.0.2", False)
+    assert registry.get("http://10.0.0.1", True) is kept
+    registry.keep_only({("http://10.0.0.1", True)})
     assert list(registry.origins) == [("http://10.0.0.1", True)]
-    https = registry.mark_used("https://10.0.0.3", True, generation)
-    again = registry.mark_used("https://10.0.0.4", True, generation)
+    https = registry.get("https://10.0.0.3", True)
+    again = registry.get("https://10.0.0.4", True)
     assert https.ssl_context is again.ssl_context  # one CA store load for all

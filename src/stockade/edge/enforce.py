@@ -22,22 +22,41 @@ CONSENT_COOKIE = b"stockade_consent"
 
 
 class CompiledEnforcement:
-    __slots__ = ("action", "answer", "countries", "enforcement", "path_pattern")
+    __slots__ = (
+        "_answer",
+        "_hostname",
+        "_pages",
+        "action",
+        "countries",
+        "enforcement",
+        "path_pattern",
+    )
 
     def __init__(self, enforcement: Enforcement, zone: Zone, pages: Pages) -> None:
         self.enforcement = enforcement
         self.action = enforcement.action
         self.countries = frozenset(enforcement.countries)
         self.path_pattern = _path_pattern(enforcement.paths) if enforcement.paths else None
-        hostname = zone.hostnames[0].removeprefix("*.")
-        self.answer = pages.block(
-            status=enforcement.status,
-            reason=enforcement.reason,
-            basis=enforcement.basis,
-            notice_url=enforcement.notice_url,
-            hostname=hostname,
-            continue_url=CONSENT_PATH.decode() if enforcement.action == "interstitial" else None,
-        )
+        self._hostname = zone.hostnames[0].removeprefix("*.")
+        self._pages = pages
+        self._answer: Answer | None = None
+
+    @property
+    def answer(self) -> Answer:
+        """The block page, rendered at its first use: a snapshot may carry thousands of
+        enforcements, and loading it must not wait for every page."""
+        answer = self._answer
+        if answer is None:
+            enforcement = self.enforcement
+            answer = self._answer = self._pages.block(
+                status=enforcement.status,
+                reason=enforcement.reason,
+                basis=enforcement.basis,
+                notice_url=enforcement.notice_url,
+                hostname=self._hostname,
+                continue_url=CONSENT_PATH.decode() if self.action == "interstitial" else None,
+            )
+        return answer
 
     def active(self, now: float) -> bool:
         ends_at = self.enforcement.ends_at

@@ -38,7 +38,6 @@ class Origin:
         self.url = url
         self.tls = scheme == "https"
         self.ssl_context = ssl_context if self.tls else None
-        self.generation = 0  # the latest routing table that uses this origin
         self.settings = settings
         self.loop = loop
         self._tasks = tasks
@@ -173,19 +172,11 @@ class OriginRegistry:
         self.loop = loop
         self.origins: dict[tuple[str, bool], Origin] = {}
         self.tasks: set[asyncio.Task[None]] = set()
-        self.generation = 0
         # Loading CA certificates takes milliseconds: two contexts serve every origin.
         self._contexts: dict[bool, ssl.SSLContext] = {}
 
     def get(self, url: str, verify_tls: bool) -> Origin:
-        return self.mark_used(url, verify_tls, self.generation)
-
-    def next_generation(self) -> int:
-        self.generation += 1
-        return self.generation
-
-    def mark_used(self, url: str, verify_tls: bool, generation: int) -> Origin:
-        """The origin for `url`, created if new, marked as used by `generation`."""
+        """The origin for `url`, created at its first use; its pool lasts across snapshots."""
         key = (url, verify_tls)
         origin = self.origins.get(key)
         if origin is None:
@@ -198,13 +189,12 @@ class OriginRegistry:
                 url, ssl_context=context, settings=self.settings, loop=self.loop, tasks=self.tasks
             )
             self.origins[key] = origin
-        origin.generation = generation
         return origin
 
-    def drop_unused(self, generation: int) -> None:
-        """Drop origins the routing table of `generation` does not use, closing their idle
-        connections (busy ones close when their exchange ends)."""
-        for key in [key for key, origin in self.origins.items() if origin.generation != generation]:
+    def keep_only(self, used: set[tuple[str, bool]]) -> None:
+        """Drop origins no zone uses any more, closing their idle connections (busy ones
+        close when their exchange ends)."""
+        for key in [key for key in self.origins if key not in used]:
             self.origins.pop(key).close_idle(float("inf"))
 
     def close_idle(self, older_than: float) -> None:

@@ -21,32 +21,46 @@ class ZoneRoute:
 
     __slots__ = (
         "_next",
+        "_origins",
+        "_registry",
         "connect_timeout",
         "enforcement",
         "max_body_bytes",
         "name",
         "origin_host",
-        "origins",
         "read_timeout",
         "zone",
     )
 
     def __init__(
-        self, zone: Zone, origins: tuple[Origin, ...], enforcement: ZoneEnforcement | None
+        self, zone: Zone, registry: OriginRegistry, enforcement: ZoneEnforcement | None
     ) -> None:
         self.zone = zone
         self.enforcement = enforcement
         self.name = zone.name
-        self.origins = origins
+        self._registry = registry
+        self._origins: tuple[Origin, ...] = ()
         self.origin_host = zone.origin_host.encode() if zone.origin_host else None
         self.connect_timeout = zone.connect_timeout
         self.read_timeout = zone.read_timeout
         self.max_body_bytes = zone.max_body_bytes
         self._next = 0
 
+    @property
+    def origins(self) -> tuple[Origin, ...]:
+        """The zone's origins, looked up at the first request: most zones of a large
+        snapshot get none between two snapshots, and a load should not pay for them."""
+        origins = self._origins
+        if not origins:
+            verify = self.zone.verify_origin_tls
+            origins = self._origins = tuple(
+                [self._registry.get(url, verify) for url in self.zone.origins]
+            )
+        return origins
+
     def pick_origin(self) -> Origin | None:
         """Round robin over the origins in rotation; None when every one is down."""
-        origins = self.origins
+        origins = self._origins or self.origins
         count = len(origins)
         for _ in range(count):
             origin = origins[self._next % count]
@@ -69,21 +83,21 @@ class RoutingTable:
         self.wildcard: dict[str, ZoneRoute] = {}
         self.routes: list[ZoneRoute] = []
         # Plain loops and locals: this runs for every zone of every snapshot (100,000s).
-        get_origin = registry.mark_used
-        generation = registry.next_generation()
+        used: set[tuple[str, bool]] = set()
         exact, wildcard, routes = self.exact, self.wildcard, self.routes
         for zone in snapshot.zones:
             verify = zone.verify_origin_tls
-            origins = tuple([get_origin(url, verify, generation) for url in zone.origins])
+            for url in zone.origins:
+                used.add((url, verify))
             enforcement = ZoneEnforcement(zone, pages, countries) if zone.enforcements else None
-            route = ZoneRoute(zone, origins, enforcement)
+            route = ZoneRoute(zone, registry, enforcement)
             routes.append(route)
             for hostname in zone.hostnames:
                 if hostname.startswith("*."):
                     wildcard[hostname[2:]] = route
                 else:
                     exact[hostname] = route
-        registry.drop_unused(generation)
+        registry.keep_only(used)
         # Whether any enforcement starts or ends by the clock, for the sweeper to watch.
         self.scheduled = any(
             rule.enforcement.starts_at > 0 or rule.enforcement.ends_at is not None

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stockade.edge.config import EdgeSettings, parse_address
-from stockade.edge.runtime import Edge
+from stockade.edge.runtime import Edge, collection_paused
 from stockade.policy import SignatureError, Snapshot, VerifyKey, verify_snapshot
 
 if TYPE_CHECKING:
@@ -105,7 +105,8 @@ class SnapshotFeed:
             log.warning("control plane answered %d: %s", response.status_code, response.text[:300])
             return False
         try:
-            snapshot = verify_snapshot(response.content, self.key)
+            with collection_paused():
+                snapshot = verify_snapshot(response.content, self.key)
         except SignatureError as error:
             log.error("refused a snapshot: %s; keeping revision %d", error, edge.revision)
             return False
