@@ -117,6 +117,40 @@ def test_up_demo_block_and_unblock(tmp_path: Path) -> None:
     assert "admin token:" in text
 
 
+def test_up_again_with_another_demo_origin_follows_it(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for _ in range(2):
+        edge_port, control_port, origin_port = free_port(), free_port(), free_port()
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "stockade.cli",
+                "up",
+                "--demo",
+                "--data",
+                str(data),
+                "--edge-listen",
+                f"127.0.0.1:{edge_port}",
+                "--control-listen",
+                f"127.0.0.1:{control_port}",
+                "--admin-listen",
+                f"127.0.0.1:{free_port()}",
+                "--demo-origin",
+                f"127.0.0.1:{origin_port}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_port(edge_port, timeout=60)
+            wait_for_status(f"http://127.0.0.1:{edge_port}/", 200)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(30)
+    assert (data / "control.log").read_text().count("Uvicorn running") == 2
+
+
 def test_up_refuses_a_bad_address(tmp_path: Path) -> None:
     result = stockade("up", "--data", str(tmp_path), "--edge-listen", "nowhere", env={})
     assert result.returncode == 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,13 +18,14 @@ import httpx
 
 from stockade.config import Settings
 from stockade.edge.config import flags_config, parse_address
-from stockade.edge.server import ConfigSource, serve_worker
+from stockade.edge.server import ConfigSource, listening_socket, serve_worker
 
 log = logging.getLogger("stockade.up")
 
 DEMO_ZONE = "demo"
 DEMO_HOSTNAME = "demo.localhost"
 EDGE_TOKEN_FILE = "edge-token"
+CONTROL_LOG = "control.log"
 
 
 class UpError(Exception):
@@ -47,7 +49,7 @@ def run_up(options: UpOptions) -> None:
     control = _start_control(settings)
     try:
         control_url = f"http://{settings.listen}"
-        _wait_until_serving(control, control_url)
+        _wait_until_serving(control, control_url, settings.data / CONTROL_LOG)
         token = started.admin_token
         if token is None:
             raise UpError(
@@ -57,6 +59,8 @@ def run_up(options: UpOptions) -> None:
         edge_token = _edge_token(settings.data, control_url, token)
         if options.demo:
             _ensure_demo_zone(control_url, token, options.demo_origin)
+        # Fail on a taken port before saying that everything is up.
+        listening_socket(options.edge_listen, shared=False).close()
         _print_welcome(options, control_url, started.admin_token, started.created_admin_token)
         edge_settings: dict[str, object] = {
             "listen": [options.edge_listen],
@@ -112,14 +116,23 @@ def _start_control(settings: Settings) -> subprocess.Popen[bytes]:
         command += ["--database-url", settings.database_url]
     if settings.public_url:
         command += ["--public-url", settings.public_url]
-    return subprocess.Popen(command)
+    # Its request log goes to a file: this terminal shows the edge's access log.
+    with open(settings.data / CONTROL_LOG, "ab") as log:
+        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
 
 
-def _wait_until_serving(control: subprocess.Popen[bytes], url: str) -> None:
+def _last_lines(path: Path, count: int = 5) -> str:
+    try:
+        return " / ".join(path.read_text(errors="replace").strip().splitlines()[-count:])
+    except OSError:
+        return f"see {path}"
+
+
+def _wait_until_serving(control: subprocess.Popen[bytes], url: str, control_log: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if control.poll() is not None:
-            raise UpError("The control plane exited at start; its error is printed above.")
+            raise UpError(f"The control plane exited at start: {_last_lines(control_log)}")
         try:
             if httpx.get(f"{url}/v1/edge/key", timeout=1).status_code == 200:
                 return
@@ -158,6 +171,9 @@ def _ensure_demo_zone(control_url: str, token: str, demo_origin: str) -> None:
     )
     if response.status_code == 404:
         _api(control_url, token, "POST", "/v1/zones", zone)
+    elif response.status_code == 200 and response.json().get("origins") != zone["origins"]:
+        # Started before with another --demo-origin: follow the new one.
+        _api(control_url, token, "PATCH", f"/v1/zones/{DEMO_ZONE}", {"origins": zone["origins"]})
 
 
 def _api(url: str, token: str, method: str, path: str, body: object) -> dict[str, object]:
@@ -177,6 +193,7 @@ def _print_welcome(options: UpOptions, control_url: str, token: str | None, crea
         "Stockade is up.",
         f"  edge:           {edge}",
         f"  control plane:  {control_url}  (API under /v1, OpenAPI at /openapi.json)",
+        f"  control log:    {options.settings.data / CONTROL_LOG}",
     ]
     if options.admin_listen:
         lines.append(f"  edge metrics:   http://{options.admin_listen}/metrics")
@@ -187,16 +204,17 @@ def _print_welcome(options: UpOptions, control_url: str, token: str | None, crea
         lines.append(f"  admin token:    in {token_file}")
     if options.demo:
         port = parse_address(options.edge_listen)[1]
+        command = shutil.which("stockade") or str(Path(sys.executable).with_name("stockade"))
         lines += [
             "",
             "Try it:",
             f"  curl -H 'Host: {DEMO_HOSTNAME}' {edge}/",
             f"  export STOCKADE_URL={control_url} STOCKADE_TOKEN=$(cat {token_file})",
-            f"  stockade block {DEMO_ZONE} --basis emergency --reason 'This site is blocked while a "
+            f"  {command} block {DEMO_ZONE} --basis emergency --reason 'This site is blocked while a "
             "threat to a person is investigated.' --notice-title 'Demo block' "
             "--notice-body 'Why this site is blocked.'",
             f"  curl -i -H 'Host: {DEMO_HOSTNAME}' {edge}/   # 451, with a link to the notice",
-            f"  stockade unblock {DEMO_ZONE}",
+            f"  {command} unblock {DEMO_ZONE}",
             f"  (or open http://{DEMO_HOSTNAME}:{port}/ in a browser)",
         ]
     print("\n".join(lines) + "\n", flush=True)
