@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -38,30 +39,28 @@ def wait_for_status(edge: str, status: int) -> None:
         time.sleep(0.02)
 
 
+def start_up(
+    data: Path, edge_port: int, control_port: int, admin_port: int, origin_port: int, **popen: Any
+) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "stockade.cli", "up", "--demo", "--data", str(data)]
+    command += ["--edge-listen", f"127.0.0.1:{edge_port}"]
+    command += ["--control-listen", f"127.0.0.1:{control_port}"]
+    command += ["--admin-listen", f"127.0.0.1:{admin_port}"]
+    command += ["--demo-origin", f"127.0.0.1:{origin_port}"]
+    return subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"}, **popen)
+
+
 def test_up_demo_block_and_unblock(tmp_path: Path) -> None:
     data = tmp_path / "data"
     edge_port, control_port, admin_port, origin_port = (free_port() for _ in range(4))
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "stockade.cli",
-            "up",
-            "--demo",
-            "--data",
-            str(data),
-            "--edge-listen",
-            f"127.0.0.1:{edge_port}",
-            "--control-listen",
-            f"127.0.0.1:{control_port}",
-            "--admin-listen",
-            f"127.0.0.1:{admin_port}",
-            "--demo-origin",
-            f"127.0.0.1:{origin_port}",
-        ],
+    process = start_up(
+        data,
+        edge_port,
+        control_port,
+        admin_port,
+        origin_port,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     edge = f"http://127.0.0.1:{edge_port}/"
     try:
@@ -120,25 +119,13 @@ def test_up_demo_block_and_unblock(tmp_path: Path) -> None:
 def test_up_again_with_another_demo_origin_follows_it(tmp_path: Path) -> None:
     data = tmp_path / "data"
     for _ in range(2):
-        edge_port, control_port, origin_port = free_port(), free_port(), free_port()
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "stockade.cli",
-                "up",
-                "--demo",
-                "--data",
-                str(data),
-                "--edge-listen",
-                f"127.0.0.1:{edge_port}",
-                "--control-listen",
-                f"127.0.0.1:{control_port}",
-                "--admin-listen",
-                f"127.0.0.1:{free_port()}",
-                "--demo-origin",
-                f"127.0.0.1:{origin_port}",
-            ],
+        edge_port, control_port, admin_port, origin_port = (free_port() for _ in range(4))
+        process = start_up(
+            data,
+            edge_port,
+            control_port,
+            admin_port,
+            origin_port,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

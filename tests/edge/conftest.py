@@ -10,6 +10,7 @@ import pytest
 from stockade.edge.config import EdgeSettings, Limits
 from stockade.edge.runtime import Edge
 from stockade.policy import Snapshot, Zone
+from tests.support.origin import Origin
 
 ZONE = Zone(
     name="forum",
@@ -36,3 +37,11 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
 def edge(loop: asyncio.AbstractEventLoop) -> Edge:
     settings = EdgeSettings(limits=Limits(max_headers=20, max_header_bytes=2048, max_url_bytes=256))
     return Edge(settings, Snapshot(revision=1, zones=(ZONE, REWRITE)), loop)
+
+
+@pytest.fixture(scope="module")
+def shared_origin() -> Iterator[Origin]:
+    """A real origin for every test of a module that shares one edge process."""
+    origin = Origin()
+    yield origin
+    origin.close()

@@ -57,13 +57,6 @@ def _hop_by_hop_answer(request: OriginRequest) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def shared_origin() -> Iterator[Origin]:
-    origin = Origin()
-    yield origin
-    origin.close()
-
-
-@pytest.fixture(scope="module")
 def edge(shared_origin: Origin, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeProcess]:
     url = shared_origin.url
     config = (

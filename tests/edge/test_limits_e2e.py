@@ -23,13 +23,6 @@ MAX_BODY = 100_000
 
 
 @pytest.fixture(scope="module")
-def shared_origin() -> Iterator[Origin]:
-    origin = Origin()
-    yield origin
-    origin.close()
-
-
-@pytest.fixture(scope="module")
 def edge(shared_origin: Origin, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeProcess]:
     config = zone("site", ["site.example"], [shared_origin.url], max_body_bytes=MAX_BODY)
     with module_edge(config, tmp_path_factory.mktemp("edge"), edge_settings=LIMITS) as edge:

@@ -87,13 +87,6 @@ SHAPES: dict[str, bytes] = {
 
 
 @pytest.fixture(scope="module")
-def shared_origin() -> Iterator[Origin]:
-    origin = Origin()
-    yield origin
-    origin.close()
-
-
-@pytest.fixture(scope="module")
 def edge(shared_origin: Origin, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EdgeProcess]:
     # One edge takes every shape in turn: none may leave it unable to serve the next.
     config = zone("site", ["site.example"], [shared_origin.url])

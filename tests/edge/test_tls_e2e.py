@@ -24,13 +24,6 @@ def authority() -> trustme.CA:
     return trustme.CA()
 
 
-@pytest.fixture(scope="module")
-def shared_origin() -> Iterator[Origin]:
-    origin = Origin()
-    yield origin
-    origin.close()
-
-
 @pytest.fixture
 def origin(shared_origin: Origin) -> Origin:
     shared_origin.reset()
