@@ -3,8 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The compiled build (docs/performance.md): a second environment with the request path
+# compiled by mypyc, installed from the sources as a release would be.
+COMPILED := .venv-compiled
+COMPILED_STAMP := $(COMPILED)/.installed
+SOURCES := $(shell find src -name '*.py' -o -name '*.html' -o -name '*.txt' -o -name '*.json')
 
-.PHONY: up test lint typecheck pytest bench clean
+.PHONY: up test lint typecheck pytest test-compiled compiled bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +22,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 up: $(STAMP)
 	$(BIN)/stockade up --demo
 
-test: lint typecheck pytest
+test: lint typecheck pytest test-compiled
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench setup.py
+	$(BIN)/ruff format --check src tests bench setup.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
@@ -29,8 +34,26 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
-bench: $(STAMP)
-	$(BIN)/python bench/edge_vs_nginx.py
+$(COMPILED)/bin/python:
+	$(PYTHON) -m venv $(COMPILED)
+	$(COMPILED)/bin/pip install --quiet --upgrade pip setuptools wheel mypy
+
+# Dependencies first: mypyc reads their types while it compiles.
+$(COMPILED_STAMP): pyproject.toml setup.py $(SOURCES) | $(COMPILED)/bin/python
+	$(COMPILED)/bin/pip install --quiet '.[test]'
+	STOCKADE_COMPILE=1 $(COMPILED)/bin/pip install --quiet --no-build-isolation --no-deps \
+		--force-reinstall .
+	touch $(COMPILED_STAMP)
+
+compiled: $(COMPILED_STAMP)
+
+# The request path's tests again, on the compiled build.
+test-compiled: $(COMPILED_STAMP)
+	STOCKADE_EXPECT_COMPILED=1 $(COMPILED)/bin/pytest -q -p no:cacheprovider \
+		tests/edge tests/test_block_e2e.py
+
+bench: $(COMPILED_STAMP)
+	$(COMPILED)/bin/python bench/edge_vs_nginx.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(COMPILED) build .mypy_cache .pytest_cache .ruff_cache

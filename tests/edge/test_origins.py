@@ -43,18 +43,18 @@ async def test_connections_are_opened_reused_and_capped() -> None:
         )
         origin = registry.get(f"http://127.0.0.1:{port}", True)
         first, second = Waiter(), Waiter()
-        assert origin.acquire(first, 1.0) is None  # type: ignore[arg-type]
+        assert origin.acquire(first, 1.0) is None
         await asyncio.wait_for(first.event.wait(), 2)
         assert first.connection is not None and origin.open_connections == 1
         # The cap is reached: the next one waits until a connection is released.
-        assert origin.acquire(second, 1.0) is None  # type: ignore[arg-type]
+        assert origin.acquire(second, 1.0) is None
         assert second.connection is None
         origin.release(first.connection)
         assert second.connection is first.connection
         origin.release(second.connection)
         assert origin.idle == [first.connection]
         # An idle connection is handed out at once.
-        assert origin.acquire(Waiter(), 1.0) is first.connection  # type: ignore[arg-type]
+        assert origin.acquire(Waiter(), 1.0) is first.connection
         first.connection.close()
         await asyncio.sleep(0.05)
         assert origin.open_connections == 0
@@ -70,7 +70,7 @@ async def test_an_origin_goes_down_after_failures_and_is_probed_back() -> None:
     origin = registry.get(f"http://127.0.0.1:{port}", True)
     for _ in range(2):
         waiter = Waiter()
-        origin.acquire(waiter, 1.0)  # type: ignore[arg-type]
+        origin.acquire(waiter, 1.0)
         await asyncio.wait_for(waiter.event.wait(), 2)
         assert waiter.failure is not None and "connection refused" in waiter.failure[0]
     assert origin.down

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from mypy_extensions import mypyc_attr
+
 if TYPE_CHECKING:
     from stockade.edge.origins import Origin
     from stockade.edge.pages import Answer
@@ -59,6 +61,8 @@ class RequestContext:
         return None
 
 
+# Compiled builds (docs/performance.md) keep this class open to subclasses in Python.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Lifecycle:
     """Stockade's phases. Later phases (enforcement, access rules, rate limits, firewall,
     challenge) slot into `request_filter` in that order."""

@@ -8,16 +8,25 @@ import os
 import ssl
 from collections import deque
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from stockade.edge.config import UpstreamSettings
 from stockade.edge.upstream import UpstreamConnection
 from stockade.policy import parse_origin
 
-if TYPE_CHECKING:
-    from stockade.edge.exchange import Exchange
-
 log = logging.getLogger("stockade.edge")
+
+
+class Waiter(Protocol):
+    """What waits for a connection to an origin: an exchange, at the edge."""
+
+    connect_timeout: float
+
+    def wants_upstream(self) -> bool: ...
+
+    def upstream_ready(self, connection: UpstreamConnection) -> None: ...
+
+    def upstream_connect_failed(self, message: str, timed_out: bool) -> None: ...
 
 
 class Origin:
@@ -44,7 +53,7 @@ class Origin:
         # pool state
         self.idle: list[UpstreamConnection] = []
         self.open_connections = 0
-        self.waiting: deque[Exchange] = deque()
+        self.waiting: deque[Waiter] = deque()
         # health state
         self.failures = 0
         self.down = False
@@ -54,8 +63,8 @@ class Origin:
 
     # pool
 
-    def acquire(self, exchange: Exchange, connect_timeout: float) -> UpstreamConnection | None:
-        """An idle connection now, or None and `exchange.upstream_ready` is called later."""
+    def acquire(self, waiter: Waiter, connect_timeout: float) -> UpstreamConnection | None:
+        """An idle connection now, or None and `waiter.upstream_ready` is called later."""
         idle = self.idle
         while idle:
             connection = idle.pop()
@@ -63,16 +72,16 @@ class Origin:
                 return connection
         if self.open_connections < self.settings.max_connections:
             self.open_connections += 1
-            self._spawn(self._connect(exchange, connect_timeout))
+            self._spawn(self._connect(waiter, connect_timeout))
         else:
-            self.waiting.append(exchange)
+            self.waiting.append(waiter)
         return None
 
     def release(self, connection: UpstreamConnection) -> None:
         while self.waiting:
-            exchange = self.waiting.popleft()
-            if exchange.wants_upstream():
-                exchange.upstream_ready(connection)
+            waiter = self.waiting.popleft()
+            if waiter.wants_upstream():
+                waiter.upstream_ready(connection)
                 return
         if len(self.idle) < self.settings.max_idle and connection.is_usable():
             connection.idle_since = self.loop.time()
@@ -81,26 +90,26 @@ class Origin:
             connection.close()
 
     def forget(self, connection: UpstreamConnection) -> None:
-        """A connection closed: free its slot, and let a waiting exchange open a new one."""
+        """A connection closed: free its slot, and let the next waiting exchange open a new one."""
         self.open_connections -= 1
         if connection in self.idle:
             self.idle.remove(connection)
         while self.waiting:
-            exchange = self.waiting.popleft()
-            if exchange.wants_upstream():
+            waiter = self.waiting.popleft()
+            if waiter.wants_upstream():
                 self.open_connections += 1
-                self._spawn(self._connect(exchange, exchange.connect_timeout))
+                self._spawn(self._connect(waiter, waiter.connect_timeout))
                 return
 
     def close_idle(self, older_than: float) -> None:
         for connection in [c for c in self.idle if c.idle_since < older_than]:
             connection.close()
 
-    def cancel_waiting(self, exchange: Exchange) -> None:
-        if exchange in self.waiting:
-            self.waiting.remove(exchange)
+    def cancel_waiting(self, waiter: Waiter) -> None:
+        if waiter in self.waiting:
+            self.waiting.remove(waiter)
 
-    async def _connect(self, exchange: Exchange, timeout: float) -> None:
+    async def _connect(self, waiter: Waiter, timeout: float) -> None:
         try:
             _, connection = await asyncio.wait_for(
                 self.loop.create_connection(
@@ -122,12 +131,10 @@ class Origin:
                 reason = os.strerror(error.errno).lower()
             else:
                 reason = str(error)
-            exchange.upstream_connect_failed(
-                f"connecting to {self.url} failed: {reason}", timed_out
-            )
+            waiter.upstream_connect_failed(f"connecting to {self.url} failed: {reason}", timed_out)
             return
-        if exchange.wants_upstream():
-            exchange.upstream_ready(connection)
+        if waiter.wants_upstream():
+            waiter.upstream_ready(connection)
         else:
             self.release(connection)
 

@@ -1,0 +1,111 @@
+"""The edge's request path without sockets: how much CPU one proxied request costs in
+Python, from the visitor's bytes to the response bytes, with the kernel and the event loop
+left out.
+
+One visitor connection and one origin connection, both on in-memory transports that
+keep nothing; each request is the one wrk sends in `edge_vs_nginx.py` and each response
+is what nginx answers there (a 2 KiB file). Prints the median over rounds of the
+microseconds per request.
+
+    .venv/bin/python bench/request_path.py [--requests 200000] [--rounds 5] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import statistics
+import time
+from typing import Any
+
+import uvloop
+
+from stockade.edge.config import EdgeSettings
+from stockade.edge.protocol import HttpProtocol
+from stockade.edge.runtime import Edge
+from stockade.edge.upstream import UpstreamConnection
+from stockade.policy import Snapshot, Zone
+
+ORIGIN = "http://127.0.0.1:9"
+REQUEST = b"GET /file.bin HTTP/1.1\r\nHost: bench.example\r\n\r\n"
+BODY = b"x" * 2048
+RESPONSE = (
+    b"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Tue, 24 Nov 2026 12:00:00 GMT\r\n"
+    b"Content-Type: application/octet-stream\r\nContent-Length: %d\r\n"
+    b'Last-Modified: Tue, 24 Nov 2026 11:00:00 GMT\r\nConnection: keep-alive\r\nETag: "x"\r\n'
+    b"Accept-Ranges: bytes\r\n\r\n%s" % (len(BODY), BODY)
+)
+
+
+class NullTransport(asyncio.Transport):
+    """Takes writes and counts them; the peer's answer is fed by the benchmark."""
+
+    def __init__(self, peer: tuple[str, int]) -> None:
+        super().__init__()
+        self.peer = peer
+        self.writes = 0
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return self.peer if name == "peername" else default
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.writes += 1
+
+    def is_closing(self) -> bool:
+        return False
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+def request_loop(requests: int) -> float:
+    """Proxy `requests` requests through one keep-alive pair; returns µs per request."""
+    loop = uvloop.new_event_loop()
+    try:
+        zone = Zone(name="bench", hostnames=("bench.example",), origins=(ORIGIN,))
+        edge = Edge(EdgeSettings(), Snapshot(revision=1, zones=(zone,)), loop)
+        visitor = HttpProtocol(edge, b"http")
+        visitor.connection_made(NullTransport(("127.0.0.1", 40000)))
+        origin = edge.registry.get(ORIGIN, True)
+        upstream = UpstreamConnection(origin)
+        upstream.connection_made(NullTransport(("127.0.0.1", 9)))
+        origin.open_connections += 1
+        origin.idle.append(upstream)
+        send, reply = visitor.data_received, upstream.data_received
+        started = time.perf_counter()
+        for _ in range(requests):
+            send(REQUEST)
+            reply(RESPONSE)
+        elapsed = time.perf_counter() - started
+        proxied = edge.metrics.requests.get(("bench", 200), 0)
+        if proxied != requests:
+            raise SystemExit(f"only {proxied} of {requests} requests were proxied")
+        return elapsed / requests * 1e6
+    finally:
+        loop.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=200_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="print where the time goes")
+    args = parser.parse_args()
+    if args.profile:
+        profile = cProfile.Profile()
+        profile.runcall(request_loop, args.requests)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(25)
+        return
+    request_loop(args.requests // 10)  # warm-up
+    results = [request_loop(args.requests) for _ in range(args.rounds)]
+    print(" ".join(f"{us:.2f}" for us in results))
+    print(f"request path: {statistics.median(results):.2f} µs per request (median)")
+
+
+if __name__ == "__main__":
+    main()
