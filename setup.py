@@ -23,6 +23,7 @@ REQUEST_PATH = [
     "src/stockade/edge/http11.py",
     "src/stockade/edge/flow_control.py",
     "src/stockade/edge/metrics.py",
+    "src/stockade/edge/runtime.py",
 ]
 
 

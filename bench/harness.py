@@ -167,7 +167,8 @@ def temporary_directory(prefix: str) -> Iterator[Path]:
 
 
 def stockade_version() -> str:
-    """The package version and the commit, marked when src/ has uncommitted changes."""
+    """The package version, compiled or not, and the commit, marked when src/ has
+    uncommitted changes (the installed build may then differ from the commit)."""
     revision = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
@@ -176,6 +177,8 @@ def stockade_version() -> str:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    return (
-        f"stockade {version('stockade')} ({revision or 'no git'}{' + changes' if changed else ''})"
-    )
+    import stockade.edge.protocol
+
+    build = "compiled" if not (stockade.edge.protocol.__file__ or "").endswith(".py") else "source"
+    commit = f"{revision or 'no git'}{' + changes' if changed else ''}"
+    return f"stockade {version('stockade')} {build} ({commit})"

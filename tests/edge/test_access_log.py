@@ -24,9 +24,9 @@ def test_records_are_written_as_json_lines(tmp_path: Path) -> None:
             client_ip="192.0.2.1",
             scheme=b"http",
             started=0.0,
-            status=502,
-            error=ProxyError("upstream", "connection refused"),
         )
+        ctx.status = 502
+        ctx.error = ProxyError("upstream", "connection refused")
         log.record(ctx)
         log.record(ctx)
         await log.close()

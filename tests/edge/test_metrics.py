@@ -10,7 +10,7 @@ from stockade.policy import Snapshot, Zone
 
 
 def context(status: int, latency: float = -1.0) -> RequestContext:
-    return RequestContext(
+    ctx = RequestContext(
         request_id=b"1",
         method=b"GET",
         url=b"/",
@@ -20,9 +20,10 @@ def context(status: int, latency: float = -1.0) -> RequestContext:
         client_ip="127.0.0.1",
         scheme=b"http",
         started=0.0,
-        status=status,
-        upstream_latency=latency,
     )
+    ctx.status = status
+    ctx.upstream_latency = latency
+    return ctx
 
 
 def test_counters_and_histogram() -> None:

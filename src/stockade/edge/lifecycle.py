@@ -30,28 +30,64 @@ class ProxyError:
     retryable: bool = False
 
 
-@dataclass(slots=True)
 class RequestContext:
-    """Everything known about one request, passed to every phase."""
+    """Everything known about one request, passed to every phase.
 
-    request_id: bytes
-    method: bytes
-    url: bytes
-    http_version: str
-    host: bytes
-    headers: list[tuple[bytes, bytes]]
-    client_ip: str
-    scheme: bytes
-    started: float  # time.perf_counter() when the request head was read
-    sni: str | None = None
-    route: ZoneRoute | None = None
-    origin: Origin | None = None
-    status: int = 0
-    request_bytes: int = 0
-    response_bytes: int = 0
-    upstream_started: float = 0.0
-    upstream_latency: float = -1.0
-    error: ProxyError | None = None
+    A plain class rather than a dataclass: in the compiled build a dataclass's generated
+    `__init__` stays interpreted, and one of these is made for every request."""
+
+    __slots__ = (
+        "client_ip",
+        "error",
+        "headers",
+        "host",
+        "http_version",
+        "method",
+        "origin",
+        "request_bytes",
+        "request_id",
+        "response_bytes",
+        "route",
+        "scheme",
+        "sni",
+        "started",
+        "status",
+        "upstream_latency",
+        "upstream_started",
+        "url",
+    )
+
+    def __init__(
+        self,
+        request_id: bytes,
+        method: bytes,
+        url: bytes,
+        http_version: str,
+        host: bytes,
+        headers: list[tuple[bytes, bytes]],
+        client_ip: str,
+        scheme: bytes,
+        started: float,
+        sni: str | None = None,
+    ) -> None:
+        self.request_id = request_id
+        self.method = method
+        self.url = url
+        self.http_version = http_version
+        self.host = host
+        self.headers = headers
+        self.client_ip = client_ip
+        self.scheme = scheme
+        self.started = started  # time.perf_counter() when the request head was read
+        self.sni = sni
+        self.route: ZoneRoute | None = None
+        self.origin: Origin | None = None
+        self.status = 0
+        self.request_bytes = 0
+        self.response_bytes = 0
+        self.upstream_started = 0.0
+        self.upstream_latency = -1.0
+        self.error: ProxyError | None = None
 
     def header(self, name: bytes) -> bytes | None:
         """The first value of a request header; `name` in lower case."""
