@@ -122,3 +122,16 @@ def test_websocket_upgrade_becomes_a_tunnel(edge: Edge) -> None:
     assert wire.transport.take() == b"BACK"
     upstream.close()
     assert wire.transport.closed
+
+
+def test_a_response_in_a_transfer_coding_other_than_chunked_is_a_bad_gateway(edge: Edge) -> None:
+    wire = Wire(edge)
+    upstream = wire.pool_connection()
+    wire.send(b"GET / HTTP/1.1\r\nHost: forum.example\r\n\r\n")
+    wire.reply(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+    response = wire.transport.take()
+    assert response.startswith(b"HTTP/1.1 502 ")
+    assert b"abc" not in response
+    assert upstream.closed
+    # The visitor's connection stays usable: the failure was the origin's.
+    assert not wire.transport.closed

@@ -37,6 +37,10 @@ _NO_BODY_STATUSES = frozenset({204, 304})
 _PLAIN_CONNECTION = frozenset({b"close", b"keep-alive", b"upgrade"})
 
 
+class InvalidResponse(Exception):
+    """Raised from a response parser callback: the origin's response cannot be passed on."""
+
+
 class Exchange:
     __slots__ = (
         "attempts",
@@ -290,6 +294,12 @@ class Exchange:
             lowered = name.lower()
             if lowered in HOP_BY_HOP:
                 if lowered == b"transfer-encoding":
+                    # As nginx does: the edge decodes chunked alone, and a body in another
+                    # coding could reach the visitor neither decoded nor labelled.
+                    if value.strip().lower() != b"chunked":
+                        raise InvalidResponse(
+                            "the origin used a transfer coding other than chunked"
+                        )
                     framed_by_transfer_encoding = True
                 elif lowered == b"connection":
                     # Most say just keep-alive or close; a list may name more headers to drop,

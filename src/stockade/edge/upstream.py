@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import httptools
 
+from stockade.edge.exchange import InvalidResponse
+
 if TYPE_CHECKING:
     from stockade.edge.exchange import Exchange
     from stockade.edge.origins import Origin
@@ -52,7 +54,8 @@ class UpstreamConnection(asyncio.Protocol):
             exchange.upstream_upgraded(data[upgrade.args[0] :])
             return
         except httptools.HttpParserError as error:
-            exchange.upstream_failed(f"the origin sent an invalid response ({error})")
+            reason = error.__context__ if isinstance(error.__context__, InvalidResponse) else error
+            exchange.upstream_failed(f"the origin sent an invalid response ({reason})")
             return
         exchange.flush()
 
