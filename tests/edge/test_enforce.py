@@ -77,7 +77,7 @@ def test_a_blocked_zone_answers_451_with_the_notice_and_never_asks_the_origin(
     assert document["notice_url"] == NOTICE
     assert document["status"] == 451
     assert upstream.data() == b""
-    assert not wire.transport.closed  # a block page keeps the connection usable
+    assert not wire.transport.ended  # a block page keeps the connection usable
 
 
 def test_status_403_and_time_windows(loop: asyncio.AbstractEventLoop) -> None:
@@ -183,11 +183,11 @@ def test_a_new_block_closes_the_zone_connections(loop: asyncio.AbstractEventLoop
     idle.reply(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
     other = Wire(edge)
     edge.apply(Snapshot(revision=2, zones=(zone(enforcement()),)))
-    assert busy.transport.closed and upstream.closed
-    assert idle.transport.closed
-    assert not other.transport.closed  # no request of the zone went through it
+    assert busy.transport.ended and upstream.closed
+    assert idle.transport.ended
+    assert not other.transport.ended  # no request of the zone went through it
     # A snapshot that keeps the block does not close anything again.
     fresh = Wire(edge)
     get(fresh, b"/")
     edge.apply(Snapshot(revision=3, zones=(zone(enforcement()),)))
-    assert not fresh.transport.closed
+    assert not fresh.transport.ended

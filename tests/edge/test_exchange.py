@@ -27,7 +27,7 @@ def test_response_is_sent_back_with_request_id_and_without_hop_by_hop(edge: Edge
     # The origin connection went back to the pool for the next request.
     origin = edge.registry.get("http://10.0.0.5:8080", True)
     assert origin.idle == [wire.upstreams[0][0]]
-    assert not wire.transport.closed
+    assert not wire.transport.ended
 
 
 def test_chunked_upstream_response_is_rechunked_and_close_delimited_for_http10(
@@ -48,7 +48,7 @@ def test_chunked_upstream_response_is_rechunked_and_close_delimited_for_http10(
     response = old.transport.data()
     assert b"transfer-encoding" not in response.lower()
     assert response.endswith(b"\r\n\r\nabc")
-    assert old.transport.closed
+    assert old.transport.ended
 
 
 def test_head_response_has_no_body_and_keeps_the_connection(edge: Edge) -> None:
@@ -59,7 +59,7 @@ def test_head_response_has_no_body_and_keeps_the_connection(edge: Edge) -> None:
     response = wire.transport.take()
     assert _header(response, b"content-length") == b"1234"
     assert response.endswith(b"\r\n\r\n")
-    assert not wire.transport.closed
+    assert not wire.transport.ended
     origin = edge.registry.get("http://10.0.0.5:8080", True)
     assert len(origin.idle) == 1
 
@@ -121,7 +121,7 @@ def test_websocket_upgrade_becomes_a_tunnel(edge: Edge) -> None:
     wire.reply(b"BACK")
     assert wire.transport.take() == b"BACK"
     upstream.close()
-    assert wire.transport.closed
+    assert wire.transport.ended
 
 
 def test_a_response_in_a_transfer_coding_other_than_chunked_is_a_bad_gateway(edge: Edge) -> None:
@@ -134,4 +134,4 @@ def test_a_response_in_a_transfer_coding_other_than_chunked_is_a_bad_gateway(edg
     assert b"abc" not in response
     assert upstream.closed
     # The visitor's connection stays usable: the failure was the origin's.
-    assert not wire.transport.closed
+    assert not wire.transport.ended

@@ -114,6 +114,29 @@ def test_body_announced_too_large_is_413_before_any_of_it(edge, origin: Origin) 
     assert origin.received_bytes == 0
 
 
+def test_a_visitor_still_sending_a_refused_body_reads_the_413_without_a_reset(
+    edge, origin: Origin
+) -> None:  # type: ignore[no-untyped-def]
+    # Lingering close: the edge reads and drops the rest of the body instead of closing
+    # on unread bytes, which would reset the connection under the visitor.
+    body = b"d" * (40 * MAX_BODY)
+    with socket.create_connection(("127.0.0.1", edge.port), timeout=5) as sock:
+        sock.sendall(
+            b"POST /upload HTTP/1.1\r\nHost: site.example\r\nContent-Length: %d\r\n\r\n" % len(body)
+        )
+        time.sleep(0.2)  # the 413 and the edge's end of sending are out before the body
+        sock.sendall(body)  # a reset would fail this
+        sock.shutdown(socket.SHUT_WR)
+        received = b""
+        while chunk := sock.recv(65536):  # a reset would raise here
+            received += chunk
+    response = parse_first(received)
+    assert response is not None, received
+    assert response.status == 413
+    assert response.header("connection") == "close"
+    assert origin.received_bytes == 0
+
+
 def test_body_at_the_limit_passes(edge, origin: Origin) -> None:  # type: ignore[no-untyped-def]
     body = b"b" * MAX_BODY
     response, _ = exchange(

@@ -91,7 +91,7 @@ def test_expect_continue_over_the_limit_gets_413_without_continue(edge: Edge) ->
     assert response.startswith(b"HTTP/1.1 413 ")
     assert b"100 Continue" not in response
     assert upstream.data() == b""
-    assert wire.transport.closed
+    assert wire.transport.ended
 
 
 def test_chunked_body_over_the_limit_is_cut_with_413(edge: Edge) -> None:
@@ -99,11 +99,46 @@ def test_chunked_body_over_the_limit_is_cut_with_413(edge: Edge) -> None:
     upstream = wire.pool_connection()
     wire.send(b"POST / HTTP/1.1\r\nHost: forum.example\r\nTransfer-Encoding: chunked\r\n\r\n")
     wire.send(b"3e8\r\n" + b"x" * 1000 + b"\r\n")
-    assert not wire.transport.closed
+    assert not wire.transport.ended
     wire.send(b"1\r\nx\r\n")
     assert wire.transport.data().startswith(b"HTTP/1.1 413 ")
-    assert wire.transport.closed
+    assert wire.transport.ended
     assert upstream.closed
+
+
+def test_after_a_refused_body_the_edge_lingers_then_closes(
+    edge: Edge, loop: asyncio.AbstractEventLoop
+) -> None:
+    wire = Wire(edge)
+    wire.pool_connection()
+    wire.send(b"PUT /f HTTP/1.1\r\nHost: forum.example\r\nContent-Length: 500000\r\n\r\n")
+    response = wire.transport.take()
+    assert response.startswith(b"HTTP/1.1 413 ") and b"connection: close" in response
+    # The sending side is shut, not the socket: the body still coming is read and dropped,
+    # so no reset destroys the 413 before the visitor reads it.
+    assert wire.transport.eof_written and not wire.transport.closed
+    assert wire.transport.reading
+    wire.send(b"x" * 65536)
+    wire.send(b"GET / HTTP/1.1\r\nHost: forum.example\r\n\r\n")
+    assert wire.transport.take() == b""
+    assert wire.protocol.deadline <= loop.time() + 5.0
+    # Quiet for too long: closed.
+    wire.protocol.on_timeout()
+    assert wire.transport.closed
+
+    gone = Wire(edge)
+    gone.send(b"POST / HTTP/1.1\r\nHost: forum.example\r\nContent-Length: 5000\r\n\r\nab")
+    assert gone.transport.eof_written
+    # The visitor closing its side ends the lingering at once.
+    assert gone.protocol.eof_received() is False
+
+
+def test_a_shutdown_ends_lingering_at_once(edge: Edge) -> None:
+    wire = Wire(edge)
+    wire.send(b"POST / HTTP/1.1\r\nHost: forum.example\r\nContent-Length: 5000\r\n\r\nab")
+    assert wire.transport.eof_written and not wire.transport.closed
+    wire.protocol.shutdown()
+    assert wire.transport.closed
 
 
 @pytest.mark.parametrize(
@@ -142,7 +177,7 @@ def test_bad_requests_get_a_page_and_never_reach_the_origin(
     assert _header(response, b"stockade-request-id")
     assert upstream.data() == b""
     if status != 404:
-        assert wire.transport.closed
+        assert wire.transport.ended
 
 
 @pytest.mark.parametrize(
@@ -155,7 +190,7 @@ def test_bad_chunks_close_the_connection_and_the_origin_request(edge: Edge, body
     wire.send(b"POST / HTTP/1.1\r\nHost: forum.example\r\nTransfer-Encoding: chunked\r\n\r\n")
     wire.send(body)
     assert wire.transport.data().startswith(b"HTTP/1.1 400 ")
-    assert wire.transport.closed
+    assert wire.transport.ended
     # The origin saw a request start; the edge cut it so no half request is completed.
     assert upstream.closed
 
@@ -179,13 +214,13 @@ def test_idle_keep_alive_timeout_closes_silently_and_slow_headers_get_408(
     idle = Wire(edge)
     assert idle.protocol.deadline <= loop.time() + edge.settings.limits.header_timeout
     idle.protocol.on_timeout()
-    assert idle.transport.closed and idle.transport.data() == b""
+    assert idle.transport.ended and idle.transport.data() == b""
 
     slow = Wire(edge)
     slow.send(b"GET / HTTP/1.1\r\nHost: forum.exa")
     slow.protocol.on_timeout()
     assert slow.transport.data().startswith(b"HTTP/1.1 408 ")
-    assert slow.transport.closed
+    assert slow.transport.ended
 
 
 def test_visitor_leaving_closes_the_origin_connection(edge: Edge) -> None:

@@ -12,6 +12,7 @@ class MockTransport(asyncio.Transport):
         self.peer = peer
         self.written: list[bytes] = []
         self.closed = False
+        self.eof_written = False
         self.reading = True
         self.protocol: asyncio.BaseProtocol | None = None
 
@@ -19,7 +20,7 @@ class MockTransport(asyncio.Transport):
         return self.peer if name == "peername" else default
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
-        assert not self.closed, "write after close"
+        assert not self.closed and not self.eof_written, "write after the end"
         self.written.append(bytes(data))
 
     def data(self) -> bytes:
@@ -29,6 +30,20 @@ class MockTransport(asyncio.Transport):
         data = self.data()
         self.written.clear()
         return data
+
+    def get_write_buffer_size(self) -> int:
+        return 0  # every write is taken at once
+
+    def can_write_eof(self) -> bool:
+        return True
+
+    def write_eof(self) -> None:
+        self.eof_written = True
+
+    @property
+    def ended(self) -> bool:
+        """The edge ended the connection: closed it, or shut its side to linger."""
+        return self.closed or self.eof_written
 
     def close(self) -> None:
         if not self.closed:

@@ -39,6 +39,13 @@ _HANDLED = HOP_BY_HOP | {
 }
 # An absolute-form request target: its authority (no userinfo) and what follows.
 _ABSOLUTE_FORM = re.compile(rb"https?://([^/?#@]+)([/?].*)?", re.IGNORECASE | re.DOTALL)
+# Lingering close, as nginx does it: after a response that ends the connection the visitor
+# may still be sending (a body the edge refused, requests pipelined after the last one).
+# Closing a socket with unread bytes makes the kernel send a reset, which can destroy the
+# response before the visitor has read it; so the edge shuts its sending side, reads and
+# drops what comes until the visitor closes, is quiet this long, or this much time passed.
+LINGER_QUIET = 5.0
+LINGER_MAX = 30.0
 
 
 class ParsingStopped(Exception):
@@ -78,6 +85,7 @@ class HttpProtocol(asyncio.Protocol):
         self.write_paused = False
         self.tunnel: asyncio.Transport | None = None
         self.tunnel_buffer: list[bytes] | None = None
+        self.linger_until = 0.0  # set once the edge has shut its side and lingers
         # per-request state, while its head is parsed
         self.in_headers = False
         self.url = b""
@@ -110,6 +118,9 @@ class HttpProtocol(asyncio.Protocol):
         self.edge.connection_opened(self)
 
     def data_received(self, data: bytes) -> None:
+        if self.linger_until:
+            self.deadline = min(self.loop.time() + LINGER_QUIET, self.linger_until)
+            return
         if self.tunnel is not None:
             self.tunnel.write(data)
             return
@@ -165,7 +176,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def eof_received(self) -> bool | None:
         # A half-closed visitor still gets the responses to what it sent, then the end.
-        if self.current is None and not self.queue:
+        if self.linger_until or (self.current is None and not self.queue):
             return False
         self.last_request = True
         return True
@@ -372,7 +383,7 @@ class HttpProtocol(asyncio.Protocol):
         if self.tunnel is not None:
             return
         if not exchange.keep_alive or self.closing or self.tunnel_buffer is not None:
-            self.transport.close()
+            self.end()
             return
         if self.queue:
             following = self.queue.popleft()
@@ -387,6 +398,21 @@ class HttpProtocol(asyncio.Protocol):
             if self.parsing is None and not self.in_headers:
                 self.deadline = self.loop.time() + self.limits.idle_timeout
             self.gate.resume(PIPELINE)
+
+    def end(self) -> None:
+        """End the connection after its last response: linger, where the transport can
+        shut one side (plain TCP), else close."""
+        transport = self.transport
+        if transport.is_closing() or self.linger_until:
+            return
+        if self.closing or not transport.can_write_eof():
+            transport.close()
+            return
+        transport.write_eof()
+        now = self.loop.time()
+        self.linger_until = now + LINGER_MAX
+        self.deadline = now + LINGER_QUIET
+        self.gate.resume(self.gate.reasons)
 
     def start_tunnel(self, upstream: UpstreamConnection, extra: bytes) -> None:
         """Join the visitor and the origin byte for byte (after a 101 response)."""
@@ -449,7 +475,14 @@ class HttpProtocol(asyncio.Protocol):
     def on_timeout(self) -> None:
         """Called by the edge's sweeper once `deadline` has passed."""
         self.deadline = INFINITY
-        if self.current is not None:
+        if self.linger_until:
+            now = self.loop.time()
+            if self.transport.get_write_buffer_size() and now < self.linger_until:
+                # The visitor is still reading the last response: let it.
+                self.deadline = min(now + LINGER_QUIET, self.linger_until)
+            else:
+                self.transport.close()
+        elif self.current is not None:
             self.current.downstream_timeout()
         elif self.in_headers:
             self.reject(408, "request headers took too long")
@@ -459,5 +492,7 @@ class HttpProtocol(asyncio.Protocol):
     def shutdown(self) -> None:
         """Stop taking requests: close now if idle, else after the current response."""
         self.closing = True
-        if self.current is None and not self.in_headers and self.tunnel is None:
+        if (
+            self.current is None and not self.in_headers and self.tunnel is None
+        ) or self.linger_until:
             self.transport.close()
