@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 import re
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 from urllib.parse import quote, unquote, urlsplit
 
 from stockade.edge.pages import Answer, Page, Pages
@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from stockade.edge.lifecycle import RequestContext
 
 # The edge answers this path itself on zones with an interstitial: it records consent.
-CONSENT_PATH = b"/.well-known/stockade/consent"
-CONSENT_COOKIE = b"stockade_consent"
+CONSENT_PATH: Final = b"/.well-known/stockade/consent"
+CONSENT_COOKIE: Final = b"stockade_consent"
 
 
 class CompiledEnforcement:

@@ -8,7 +8,7 @@ frames the body for the side it goes to, and decides when the exchange is over.
 from __future__ import annotations
 
 from time import perf_counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from stockade.edge.flow_control import UPSTREAM_FULL
 from stockade.edge.http11 import (
@@ -28,13 +28,13 @@ if TYPE_CHECKING:
     from stockade.edge.protocol import HttpProtocol
     from stockade.edge.upstream import UpstreamConnection
 
-INFINITY = float("inf")
+INFINITY: Final = float("inf")
 # A local answer may leave this much request body unread and still keep the connection.
-_DRAIN_LIMIT = 64 * 1024
+_DRAIN_LIMIT: Final = 64 * 1024
 # Request body read ahead while no origin connection is ready; reading pauses beyond it.
-_READ_AHEAD_LIMIT = 64 * 1024
-_NO_BODY_STATUSES = frozenset({204, 304})
-_PLAIN_CONNECTION = frozenset({b"close", b"keep-alive", b"upgrade"})
+_READ_AHEAD_LIMIT: Final = 64 * 1024
+_NO_BODY_STATUSES: Final = frozenset({204, 304})
+_PLAIN_CONNECTION: Final = frozenset({b"close", b"keep-alive", b"upgrade"})
 
 
 class InvalidResponse(Exception):

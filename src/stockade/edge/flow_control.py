@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Final
 
 # Reasons, as bits of one mask.
-PIPELINE = 1  # a request waits behind the one being answered
-UPSTREAM_FULL = 2  # the origin does not take the request body as fast as it arrives
-DOWNSTREAM_FULL = 4  # the visitor does not read the response as fast as it arrives
+PIPELINE: Final = 1  # a request waits behind the one being answered
+UPSTREAM_FULL: Final = 2  # the origin does not take the request body as fast as it arrives
+DOWNSTREAM_FULL: Final = 4  # the visitor does not read the response as fast as it arrives
 
 
 class ReadGate:

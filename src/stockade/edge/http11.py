@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http
 import time
+from typing import Final
 
 # RFC 9110 renamed a few reason phrases that Python's table still has in their old form.
 _PHRASES = {status.value: status.phrase for status in http.HTTPStatus} | {
@@ -11,7 +12,7 @@ _PHRASES = {status.value: status.phrase for status in http.HTTPStatus} | {
     414: "URI Too Long",
     422: "Unprocessable Content",
 }
-STATUS_LINES: dict[int, bytes] = {
+STATUS_LINES: Final[dict[int, bytes]] = {
     status: b"HTTP/1.1 %d %s\r\n" % (status, phrase.encode()) for status, phrase in _PHRASES.items()
 }
 
@@ -24,7 +25,7 @@ def status_line(status: int) -> bytes:
 
 
 # RFC 9110 section 7.6.1, plus the de-facto Keep-Alive and Proxy-Connection.
-HOP_BY_HOP = frozenset(
+HOP_BY_HOP: Final = frozenset(
     {
         b"connection",
         b"keep-alive",
@@ -38,11 +39,11 @@ HOP_BY_HOP = frozenset(
     }
 )
 
-IDEMPOTENT_METHODS = frozenset({b"GET", b"HEAD", b"OPTIONS", b"PUT", b"DELETE", b"TRACE"})
+IDEMPOTENT_METHODS: Final = frozenset({b"GET", b"HEAD", b"OPTIONS", b"PUT", b"DELETE", b"TRACE"})
 
-CONTINUE_100 = b"HTTP/1.1 100 Continue\r\n\r\n"
-LAST_CHUNK = b"0\r\n\r\n"
-CRLF = b"\r\n"
+CONTINUE_100: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
+LAST_CHUNK: Final = b"0\r\n\r\n"
+CRLF: Final = b"\r\n"
 
 
 def chunk(data: bytes) -> list[bytes]:

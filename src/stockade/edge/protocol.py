@@ -11,7 +11,7 @@ import logging
 import re
 from collections import deque
 from time import perf_counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import httptools
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("stockade.edge")
 
 # Request headers the edge handles itself instead of forwarding as they came.
-_HANDLED = HOP_BY_HOP | {
+_HANDLED: Final = HOP_BY_HOP | {
     b"host",
     b"content-length",
     b"expect",
@@ -38,14 +38,14 @@ _HANDLED = HOP_BY_HOP | {
     b"stockade-request-id",
 }
 # An absolute-form request target: its authority (no userinfo) and what follows.
-_ABSOLUTE_FORM = re.compile(rb"https?://([^/?#@]+)([/?].*)?", re.IGNORECASE | re.DOTALL)
+_ABSOLUTE_FORM: Final = re.compile(rb"https?://([^/?#@]+)([/?].*)?", re.IGNORECASE | re.DOTALL)
 # Lingering close, as nginx does it: after a response that ends the connection the visitor
 # may still be sending (a body the edge refused, requests pipelined after the last one).
 # Closing a socket with unread bytes makes the kernel send a reset, which can destroy the
 # response before the visitor has read it; so the edge shuts its sending side, reads and
 # drops what comes until the visitor closes, is quiet this long, or this much time passed.
-LINGER_QUIET = 5.0
-LINGER_MAX = 30.0
+LINGER_QUIET: Final = 5.0
+LINGER_MAX: Final = 30.0
 
 
 class ParsingStopped(Exception):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from stockade.edge.enforce import ZoneEnforcement
 from stockade.edge.origins import Origin, OriginRegistry
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from stockade.edge.geo import CountryLookup
 
 # Hosts looked up recently; cleared when full so random Host headers cannot grow it.
-_CACHE_LIMIT = 8192
+_CACHE_LIMIT: Final = 8192
 
 
 class ZoneRoute:

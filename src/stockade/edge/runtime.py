@@ -10,7 +10,7 @@ import os
 import time
 from collections.abc import Iterator
 from itertools import count
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import msgspec
 
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("stockade.edge")
 
 # Deadlines are checked this often; timeouts are accurate to about this much.
-SWEEP_INTERVAL = 0.25
-_IDLE_REAP_EVERY = 20  # sweeps between closing origin connections idle too long
+SWEEP_INTERVAL: Final = 0.25
+_IDLE_REAP_EVERY: Final = 20  # sweeps between closing origin connections idle too long
 
 
 @contextlib.contextmanager
