@@ -7,7 +7,14 @@ keep nothing; each request is the one wrk sends in `edge_vs_nginx.py` and each r
 is what nginx answers there (a 2 KiB file). Prints the median over rounds of the
 microseconds per request.
 
-    .venv/bin/python bench/request_path.py [--requests 200000] [--rounds 5] [--profile]
+With `--instructions` it counts instead the machine instructions one request costs,
+under valgrind's callgrind: the same figure on every run of the same build, however busy
+the machine (the difference between runs of 12,000 and 2,000 requests, divided by
+10,000, so that start-up cancels out).
+
+    .venv/bin/python bench/request_path.py [--requests 200000] [--rounds 5]
+    .venv/bin/python bench/request_path.py --profile        # where the time goes
+    .venv-compiled/bin/python bench/request_path.py --instructions   # needs valgrind
 """
 
 from __future__ import annotations
@@ -15,8 +22,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import os
 import pstats
+import re
+import shutil
 import statistics
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -90,18 +102,56 @@ def request_loop(requests: int) -> float:
         loop.close()
 
 
+def instructions_per_request() -> int:
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind: apt-get install valgrind")
+    counts = []
+    for requests in (2_000, 12_000):
+        run = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--callgrind-out-file=/dev/null",
+                sys.executable,
+                __file__,
+                "--requests",
+                str(requests),
+                "--rounds",
+                "1",
+                "--no-warmup",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
+        collected = re.search(r"Collected : (\d+)", run.stderr)
+        if collected is None:
+            raise SystemExit(f"callgrind printed no count:\n{run.stderr}")
+        counts.append(int(collected.group(1)))
+    return (counts[1] - counts[0]) // 10_000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="print where the time goes")
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions per request (valgrind)"
+    )
+    parser.add_argument("--no-warmup", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.instructions:
+        print(f"request path: {instructions_per_request():,} instructions per request")
+        return
     if args.profile:
         profile = cProfile.Profile()
         profile.runcall(request_loop, args.requests)
         pstats.Stats(profile).sort_stats("tottime").print_stats(25)
         return
-    request_loop(args.requests // 10)  # warm-up
+    if not args.no_warmup:
+        request_loop(args.requests // 10)
     results = [request_loop(args.requests) for _ in range(args.rounds)]
     print(" ".join(f"{us:.2f}" for us in results))
     print(f"request path: {statistics.median(results):.2f} µs per request (median)")
