@@ -73,3 +73,21 @@ def test_settings_give_the_url_and_token() -> None:
     assert client.url == "https://control.example"
     assert client._http.headers["authorization"] == "Bearer stk_x"
     client.close()
+
+
+def test_get_all_follows_the_next_links() -> None:
+    pages = {
+        "/v1/zones?limit=2": (["a", "b"], '</v1/zones?after=b&limit=2>; rel="next"'),
+        "/v1/zones?after=b&limit=2": (["c"], None),
+    }
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        target = request.url.raw_path.decode()
+        asked.append(target)
+        items, link = pages[target]
+        return httpx.Response(200, json=items, headers={"link": link} if link else {})
+
+    with _client(httpx.MockTransport(answer)) as client:
+        assert client.get_all("/v1/zones", page_size=2) == ["a", "b", "c"]
+    assert asked == ["/v1/zones?limit=2", "/v1/zones?after=b&limit=2"]

@@ -162,3 +162,12 @@ def test_list_is_sorted_by_name(database: Database) -> None:
         _add(database, name)
     with database.read() as session:
         assert [zone.name for zone in list_zones(session)] == ["alpha", "mid", "zeta"]
+
+
+def test_list_pages_by_name(database: Database) -> None:
+    for name in ("zeta", "alpha", "mid", "beta"):
+        _add(database, name)
+    with database.read() as session:
+        assert [zone.name for zone in list_zones(session, limit=2)] == ["alpha", "beta"]
+        assert [zone.name for zone in list_zones(session, after="beta")] == ["mid", "zeta"]
+        assert [zone.name for zone in list_zones(session, after="zeta")] == []

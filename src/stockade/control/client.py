@@ -55,6 +55,16 @@ class ApiClient:
     def delete(self, path: str) -> Any:
         return self.call("DELETE", path)
 
+    def get_all(self, path: str, page_size: int = 1000) -> list[Any]:
+        """Every item of a paged list, following its `Link: <...>; rel="next"` headers."""
+        items: list[Any] = []
+        url: str | None = f"{path}?limit={page_size}"
+        while url is not None:
+            response = self._send("GET", url)
+            items.extend(response.json())
+            url = response.links.get("next", {}).get("url")
+        return items
+
     def call(
         self,
         method: str,
@@ -63,6 +73,17 @@ class ApiClient:
         json: Any = None,
         params: dict[str, Any] | None = None,
     ) -> Any:
+        response = self._send(method, path, json=json, params=params)
+        return response.json() if response.content else None
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> httpx.Response:
         try:
             response = self._http.request(method, path, json=json, params=params)
         except httpx.ConnectError:
@@ -78,7 +99,7 @@ class ApiClient:
         except httpx.HTTPError as error:
             raise ClientError(f"The call to {self.url} failed: {error}.") from None
         if response.is_success:
-            return response.json() if response.content else None
+            return response
         raise ClientError(_message(response), response.status_code)
 
 

@@ -175,7 +175,13 @@ def zone_add(
 @zone_app.command("list")
 def zone_list() -> None:
     """List every zone, with the enforcements in force."""
-    zones = _call("GET", "/v1/zones")
+    from stockade.control.client import ClientError
+
+    with _client() as client:
+        try:
+            zones = client.get_all("/v1/zones")
+        except ClientError as error:
+            _fail(error.message)
     if not zones:
         typer.echo("no zones yet: add one with `stockade zone add`")
         return

@@ -30,12 +30,20 @@ _MAX_ORIGINS = 32
 KEEP: object = object()
 
 
-def list_zones(session: Session) -> Sequence[ZoneRecord]:
-    return session.scalars(
+def list_zones(
+    session: Session, *, after: str | None = None, limit: int | None = None
+) -> Sequence[ZoneRecord]:
+    """Zones by name; with `after`, those whose name sorts after it; at most `limit`."""
+    query = (
         select(ZoneRecord)
         .options(selectinload(ZoneRecord.hostnames), selectinload(ZoneRecord.enforcements))
         .order_by(ZoneRecord.name)
-    ).all()
+    )
+    if after is not None:
+        query = query.where(ZoneRecord.name > after)
+    if limit is not None:
+        query = query.limit(limit)
+    return session.scalars(query).all()
 
 
 def get_zone(session: Session, name: str, *, for_update: bool = False) -> ZoneRecord:

@@ -107,3 +107,25 @@ def test_a_failed_update_changes_nothing(control: Control) -> None:
     other = control.client.get("/v1/zones/other", headers=control.auth()).json()
     assert (other["hostnames"], other["origins"]) == (["other.example"], ["http://10.0.0.5:8080"])
     assert control.revision() == 2
+
+
+def test_the_list_comes_in_pages_linked_by_next(control: Control) -> None:
+    for name in ("gamma", "alpha", "beta"):
+        control.add_zone(name, f"{name}.example")
+    first = control.client.get("/v1/zones?limit=2", headers=control.auth("viewer"))
+    assert [z["name"] for z in first.json()] == ["alpha", "beta"]
+    assert first.headers["link"] == '</v1/zones?after=beta&limit=2>; rel="next"'
+    last = control.client.get(first.links["next"]["url"], headers=control.auth("viewer"))
+    assert [z["name"] for z in last.json()] == ["gamma"]
+    assert "link" not in last.headers
+    # Without a limit, a page holds up to 500.
+    everything = control.client.get("/v1/zones", headers=control.auth("viewer"))
+    assert len(everything.json()) == 3 and "link" not in everything.headers
+
+
+def test_a_page_size_out_of_range_is_422_with_a_sentence(control: Control) -> None:
+    for limit in ("0", "1001", "many"):
+        response = control.client.get(f"/v1/zones?limit={limit}", headers=control.auth())
+        assert response.status_code == 422
+        message = response.json()["message"]
+        assert "limit'" in message and message.endswith("."), message

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from stockade.control.api.enforcements import EnforcementOut, enforcement_out
@@ -17,6 +18,8 @@ from stockade.store.models import ZoneRecord, utcnow
 router = APIRouter(prefix="/v1/zones", tags=["zones"])
 
 Service = Literal["proxied", "hosted"]
+DEFAULT_PAGE = 500
+MAX_PAGE = 1000
 
 
 class ZoneIn(BaseModel):
@@ -87,11 +90,25 @@ def zone_out(zone: ZoneRecord, public_base: str) -> ZoneOut:
 
 @router.get("", response_model=list[ZoneOut])
 def list_zones(
+    response: Response,
     state: Annotated[ControlState, Depends(control_state)],
     _caller: Annotated[Caller, Depends(require("read"))],
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_PAGE, description="Zones per page, 1 to 1000.")
+    ] = DEFAULT_PAGE,
+    after: Annotated[
+        str | None, Query(description="Only zones whose name sorts after this one.")
+    ] = None,
 ) -> list[ZoneOut]:
+    """A page of zones by name; a `Link` header with `rel="next"` leads to the next one."""
     with state.database.read() as session:
-        return [zone_out(zone, state.public_base) for zone in desk.list_zones(session)]
+        # One more than the page tells whether another page follows, without counting.
+        zones = desk.list_zones(session, after=after, limit=limit + 1)
+        page = [zone_out(zone, state.public_base) for zone in zones[:limit]]
+    if len(zones) > limit:
+        query = urlencode({"after": page[-1].name, "limit": limit})
+        response.headers["Link"] = f'</v1/zones?{query}>; rel="next"'
+    return page
 
 
 @router.post("", status_code=201, response_model=ZoneChange)
