@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final
 
 from stockade.edge.flow_control import UPSTREAM_FULL
 from stockade.edge.http11 import (
+    ACTED_ON_LENGTHS,
     CONTINUE_100,
     HOP_BY_HOP,
     IDEMPOTENT_METHODS,
@@ -291,6 +292,9 @@ class Exchange:
         listed: set[bytes] = set()
         upgrade_value = b""
         for name, value in headers:
+            if not (ACTED_ON_LENGTHS >> len(name)) & 1:
+                out += (name, b": ", value, b"\r\n")  # most headers: passed on as they are
+                continue
             lowered = name.lower()
             if lowered in HOP_BY_HOP:
                 if lowered == b"transfer-encoding":

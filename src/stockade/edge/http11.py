@@ -39,6 +39,11 @@ HOP_BY_HOP: Final = frozenset(
     }
 )
 
+# Bit N is set when a response header the edge acts on (a hop-by-hop one, Content-Length)
+# has a name N bytes long: a header of any other length is passed on without lower-casing
+# its name to look it up, which spares that work for most headers of most responses.
+ACTED_ON_LENGTHS: Final = sum({1 << len(name) for name in HOP_BY_HOP | {b"content-length"}})
+
 IDEMPOTENT_METHODS: Final = frozenset({b"GET", b"HEAD", b"OPTIONS", b"PUT", b"DELETE", b"TRACE"})
 
 CONTINUE_100: Final = b"HTTP/1.1 100 Continue\r\n\r\n"
