@@ -183,8 +183,8 @@ def test_a_new_block_closes_the_zone_connections(loop: asyncio.AbstractEventLoop
     idle.reply(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
     other = Wire(edge)
     edge.apply(Snapshot(revision=2, zones=(zone(enforcement()),)))
-    assert busy.transport.ended and upstream.closed
-    assert idle.transport.ended
+    assert busy.transport.closed and upstream.closed
+    assert idle.transport.closed
     assert not other.transport.ended  # no request of the zone went through it
     # A snapshot that keeps the block does not close anything again.
     fresh = Wire(edge)

@@ -135,3 +135,8 @@ def test_a_response_in_a_transfer_coding_other_than_chunked_is_a_bad_gateway(edg
     assert upstream.closed
     # The visitor's connection stays usable: the failure was the origin's.
     assert not wire.transport.ended
+    # Counted against the origin as a failure, not as an answer.
+    origin = edge.registry.get("http://10.0.0.5:8080", True)
+    assert origin.failures == 1
+    assert edge.metrics.latency_count == 0
+    assert edge.metrics.errors == {"upstream": 1}

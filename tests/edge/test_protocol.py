@@ -133,6 +133,60 @@ def test_after_a_refused_body_the_edge_lingers_then_closes(
     assert gone.protocol.eof_received() is False
 
 
+def test_bytes_after_a_body_refused_mid_read_are_dropped_not_parsed(edge: Edge) -> None:
+    wire = Wire(edge)
+    upstream = wire.pool_connection()
+    wire.send(b"POST / HTTP/1.1\r\nHost: forum.example\r\nTransfer-Encoding: chunked\r\n\r\n")
+    # In one read: a chunk over the limit, the end of the body, and another request.
+    wire.send(
+        b"3e9\r\n"
+        + b"x" * 1001
+        + b"\r\n0\r\n\r\nGET /second HTTP/1.1\r\nHost: forum.example\r\n\r\n"
+    )
+    response = wire.transport.take()
+    assert response.startswith(b"HTTP/1.1 413 ") and response.count(b"HTTP/1.1") == 1
+    assert b"/second" not in upstream.data()
+    assert wire.transport.eof_written and wire.transport.reading
+    assert wire.protocol.current is None and not wire.protocol.queue
+
+
+def test_lingering_ends_by_its_limits_whatever_the_visitor_does(
+    edge: Edge, loop: asyncio.AbstractEventLoop
+) -> None:
+    wire = Wire(edge)
+    wire.send(b"POST / HTTP/1.1\r\nHost: forum.example\r\nContent-Length: 5000\r\n\r\nab")
+    protocol = wire.protocol
+    assert protocol.linger_until <= loop.time() + 30.0
+    # A visitor reading the last response slowly keeps it, up to the limit...
+    wire.transport.buffered = 4096
+    protocol.pause_writing()
+    protocol.resume_writing()
+    assert protocol.deadline <= loop.time() + 5.0
+    protocol.on_timeout()
+    assert not wire.transport.closed and protocol.deadline <= protocol.linger_until
+    # ... past which what it did not read is dropped.
+    protocol.linger_until = loop.time() - 1
+    protocol.on_timeout()
+    assert wire.transport.aborted
+
+
+def test_no_lingering_where_the_visitor_sends_no_more_or_one_side_cannot_be_shut(
+    edge: Edge,
+) -> None:
+    half_closed = Wire(edge)
+    half_closed.pool_connection()
+    half_closed.send(b"GET / HTTP/1.0\r\nHost: forum.example\r\n\r\n")
+    assert half_closed.protocol.eof_received() is True
+    half_closed.reply(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    assert half_closed.transport.closed and not half_closed.transport.eof_written
+
+    tls = Wire(edge, scheme=b"https")
+    tls.transport.can_shut_one_side = False
+    tls.send(b"POST / HTTP/1.1\r\nHost: forum.example\r\nContent-Length: 5000\r\n\r\nab")
+    assert tls.transport.data().startswith(b"HTTP/1.1 413 ")
+    assert tls.transport.closed and not tls.transport.eof_written
+
+
 def test_a_shutdown_ends_lingering_at_once(edge: Edge) -> None:
     wire = Wire(edge)
     wire.send(b"POST / HTTP/1.1\r\nHost: forum.example\r\nContent-Length: 5000\r\n\r\nab")
@@ -214,7 +268,7 @@ def test_idle_keep_alive_timeout_closes_silently_and_slow_headers_get_408(
     idle = Wire(edge)
     assert idle.protocol.deadline <= loop.time() + edge.settings.limits.header_timeout
     idle.protocol.on_timeout()
-    assert idle.transport.ended and idle.transport.data() == b""
+    assert idle.transport.closed and idle.transport.data() == b""
 
     slow = Wire(edge)
     slow.send(b"GET / HTTP/1.1\r\nHost: forum.exa")

@@ -12,7 +12,10 @@ class MockTransport(asyncio.Transport):
         self.peer = peer
         self.written: list[bytes] = []
         self.closed = False
+        self.aborted = False
         self.eof_written = False
+        self.can_shut_one_side = True  # False: as a TLS transport
+        self.buffered = 0  # what get_write_buffer_size says
         self.reading = True
         self.protocol: asyncio.BaseProtocol | None = None
 
@@ -32,10 +35,10 @@ class MockTransport(asyncio.Transport):
         return data
 
     def get_write_buffer_size(self) -> int:
-        return 0  # every write is taken at once
+        return self.buffered
 
     def can_write_eof(self) -> bool:
-        return True
+        return self.can_shut_one_side
 
     def write_eof(self) -> None:
         self.eof_written = True
@@ -53,6 +56,7 @@ class MockTransport(asyncio.Transport):
                 self.protocol.connection_lost(None)
 
     def abort(self) -> None:
+        self.aborted = True
         self.close()
 
     def is_closing(self) -> bool:

@@ -282,10 +282,6 @@ class Exchange:
         if 100 <= status < 200 and status != 101:
             return  # interim responses are not passed on; the final one follows
         ctx = self.ctx
-        ctx.status = status
-        ctx.upstream_latency = perf_counter() - ctx.upstream_started
-        if ctx.origin is not None:
-            ctx.origin.record_success()
         out = [STATUS_LINES.get(status) or status_line(status)]
         content_length: bytes | None = None
         framed_by_transfer_encoding = False
@@ -322,6 +318,11 @@ class Exchange:
                 lowered = name.lower()
                 if lowered not in HOP_BY_HOP and lowered not in listed:
                     out += (name, b": ", value, b"\r\n")
+        # The response is usable (the loop above raises if not): the origin answered.
+        ctx.status = status
+        ctx.upstream_latency = perf_counter() - ctx.upstream_started
+        if ctx.origin is not None:
+            ctx.origin.record_success()
         no_body = self.head_request or status in _NO_BODY_STATUSES
         if status == 101:
             out.append(b"connection: upgrade\r\nupgrade: %s\r\n" % upgrade_value)

@@ -86,6 +86,7 @@ class HttpProtocol(asyncio.Protocol):
         self.tunnel: asyncio.Transport | None = None
         self.tunnel_buffer: list[bytes] | None = None
         self.linger_until = 0.0  # set once the edge has shut its side and lingers
+        self.eof = False  # the visitor shut its sending side
         # per-request state, while its head is parsed
         self.in_headers = False
         self.url = b""
@@ -134,19 +135,21 @@ class HttpProtocol(asyncio.Protocol):
             self.tunnel_buffer = [data[upgrade.args[0] :]]
         except httptools.HttpParserCallbackError as error:
             context = error.__context__
-            if isinstance(context, ParsingStopped):
-                self.gate.pause(PIPELINE)
-            elif isinstance(context, RequestRejected):
+            if isinstance(context, RequestRejected):
                 self.reject(context.status, str(context))
-            else:
+            elif not isinstance(context, ParsingStopped):
                 log.exception("edge failure while parsing a request", exc_info=context)
                 self.reject(500, "internal error while parsing")
+            elif not self.linger_until:
+                self.gate.pause(PIPELINE)
         except httptools.HttpParserError as error:
-            if self.last_request or self.transport.is_closing():
+            if not (self.last_request or self.transport.is_closing()):
+                self.reject(400, f"malformed request: {error}")
+            elif not self.linger_until:
                 # Bytes after a last request are never read, whatever they are.
                 self.gate.pause(PIPELINE)
-            else:
-                self.reject(400, f"malformed request: {error}")
+        if self.linger_until:
+            return  # the connection ended while these bytes were parsed
         if self.in_headers:
             if self.head_open:
                 # No request began in this read, so all of it belongs to the open head.
@@ -178,12 +181,14 @@ class HttpProtocol(asyncio.Protocol):
         # A half-closed visitor still gets the responses to what it sent, then the end.
         if self.linger_until or (self.current is None and not self.queue):
             return False
+        self.eof = True
         self.last_request = True
         return True
 
     def pause_writing(self) -> None:
         self.write_paused = True
-        self.deadline = self.loop.time() + self.limits.body_timeout
+        if not self.linger_until:
+            self.deadline = self.loop.time() + self.limits.body_timeout
         if self.tunnel is not None:
             self.tunnel.pause_reading()
         elif self.current is not None:
@@ -191,7 +196,8 @@ class HttpProtocol(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self.write_paused = False
-        self.deadline = INFINITY
+        if not self.linger_until:
+            self.deadline = INFINITY
         if self.tunnel is not None:
             self.tunnel.resume_reading()
         elif self.current is not None:
@@ -200,7 +206,7 @@ class HttpProtocol(asyncio.Protocol):
     # parser callbacks
 
     def on_message_begin(self) -> None:
-        if self.last_request or self.transport.is_closing():
+        if self.last_request or self.transport.is_closing() or self.linger_until:
             raise ParsingStopped
         self.in_headers = True
         self.url = b""
@@ -321,6 +327,8 @@ class HttpProtocol(asyncio.Protocol):
             self.gate.pause(PIPELINE)
 
     def on_body(self, body: bytes) -> None:
+        if self.linger_until:
+            raise ParsingStopped  # the rest of a refused body, now only dropped
         exchange = self.parsing
         if exchange is not None:
             self.deadline = self.loop.time() + self.limits.body_timeout
@@ -405,10 +413,12 @@ class HttpProtocol(asyncio.Protocol):
         transport = self.transport
         if transport.is_closing() or self.linger_until:
             return
-        if self.closing or not transport.can_write_eof():
+        # Nothing to linger for when shutting down, or when the visitor sends no more.
+        if self.closing or self.eof or not transport.can_write_eof():
             transport.close()
             return
         transport.write_eof()
+        self.last_request = True
         now = self.loop.time()
         self.linger_until = now + LINGER_MAX
         self.deadline = now + LINGER_QUIET
@@ -431,6 +441,8 @@ class HttpProtocol(asyncio.Protocol):
     def reject(self, status: int, message: str) -> None:
         """Answer a request that could not be parsed, after the requests before it, then
         close the connection; nothing after it is read."""
+        if self.linger_until:
+            return  # the connection has ended: what still comes is dropped unread
         exchange = self.parsing
         if exchange is not None and exchange is self.current:
             exchange.ctx.error = ProxyError("downstream", message)
@@ -477,11 +489,13 @@ class HttpProtocol(asyncio.Protocol):
         self.deadline = INFINITY
         if self.linger_until:
             now = self.loop.time()
-            if self.transport.get_write_buffer_size() and now < self.linger_until:
+            if not self.transport.get_write_buffer_size():
+                self.transport.close()
+            elif now < self.linger_until:
                 # The visitor is still reading the last response: let it.
                 self.deadline = min(now + LINGER_QUIET, self.linger_until)
             else:
-                self.transport.close()
+                self.transport.abort()  # it stopped reading: drop what it did not take
         elif self.current is not None:
             self.current.downstream_timeout()
         elif self.in_headers:
