@@ -4,6 +4,7 @@ built-in origin, so a newcomer can curl a site, block it and see the block page.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import shutil
@@ -76,12 +77,20 @@ def run_up(options: UpOptions) -> None:
         source = ConfigSource(fixed=flags_config([], edge_settings))
         import uvloop
 
-        uvloop.run(_serve(source, options))
+        uvloop.run(_serve(source, options, control))
+        if control.poll() is not None:
+            raise UpError(
+                f"The control plane stopped on its own (exit code {control.returncode}), so "
+                f"Stockade stopped too. Its last lines: "
+                f"{_last_lines(settings.data / CONTROL_LOG)}. Start it again with `stockade up`."
+            )
     finally:
         _stop(control)
 
 
-async def _serve(source: ConfigSource, options: UpOptions) -> None:
+async def _serve(
+    source: ConfigSource, options: UpOptions, control: subprocess.Popen[bytes]
+) -> None:
     from stockade.demo import serve_demo_origin
 
     origin = None
@@ -94,11 +103,23 @@ async def _serve(source: ConfigSource, options: UpOptions) -> None:
                 f"Cannot start the demo origin on {options.demo_origin}: {error.strerror}. "
                 "Give another address with --demo-origin."
             ) from None
+    stopping = asyncio.Event()
+    watcher = asyncio.get_running_loop().create_task(_watch_control(control, stopping))
     try:
-        await serve_worker(source)
+        await serve_worker(source, stopping=stopping)
     finally:
+        watcher.cancel()
         if origin is not None:
             origin.close()
+
+
+async def _watch_control(control: subprocess.Popen[bytes], stopping: asyncio.Event) -> None:
+    """Stop the edge if the control plane exits on its own: the edge alone would go on
+    serving a policy that nobody can change any more, and the CLI would fail."""
+    while control.poll() is None:
+        await asyncio.sleep(0.5)
+    log.error("the control plane exited with code %s; stopping", control.returncode)
+    stopping.set()
 
 
 def _start_control(settings: Settings) -> subprocess.Popen[bytes]:
@@ -116,9 +137,13 @@ def _start_control(settings: Settings) -> subprocess.Popen[bytes]:
         command += ["--database-url", settings.database_url]
     if settings.public_url:
         command += ["--public-url", settings.public_url]
-    # Its request log goes to a file: this terminal shows the edge's access log.
+    # Its request log goes to a file: this terminal shows the edge's access log. Its own
+    # session keeps Ctrl-C from reaching it: this process stops it, after the edge, so
+    # that it exiting before is always a failure to report.
     with open(settings.data / CONTROL_LOG, "ab") as log:
-        return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
 
 def _last_lines(path: Path, count: int = 5) -> str:

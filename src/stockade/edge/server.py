@@ -71,8 +71,10 @@ async def serve_worker(
     config: EdgeConfig | None = None,
     metrics_queue: multiprocessing.queues.Queue[tuple[int, MetricsSnapshot]] | None = None,
     worker_index: int = 0,
+    stopping: asyncio.Event | None = None,
 ) -> None:
-    """Run one worker until SIGTERM or SIGINT; reload the config on SIGHUP.
+    """Run one worker until SIGTERM or SIGINT, or until `stopping` is set; reload the
+    config on SIGHUP.
 
     `config` is the source already loaded (a file of 10,000 zones takes a second to read)."""
     loop = asyncio.get_running_loop()
@@ -111,7 +113,7 @@ async def serve_worker(
     if feed is not None:
         tasks.append(loop.create_task(feed.run(edge)))
 
-    stopping = asyncio.Event()
+    stopping = stopping or asyncio.Event()
 
     def reload() -> None:
         try:
