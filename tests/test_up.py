@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -50,21 +50,31 @@ def start_up(
     return subprocess.Popen(command, env={**os.environ, "PYTHONUNBUFFERED": "1"}, **popen)
 
 
+class Ports(NamedTuple):
+    edge: int
+    control: int
+    admin: int
+    origin: int
+
+
+def start_demo_piped(data: Path) -> tuple[subprocess.Popen[bytes], Ports]:
+    """`stockade up --demo` on free ports, its output piped; returns once the edge listens."""
+    ports = Ports(*(free_port() for _ in range(4)))
+    process = start_up(data, *ports, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(ports.edge, timeout=60)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    return process, ports
+
+
 def test_up_demo_block_and_unblock(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    edge_port, control_port, admin_port, origin_port = (free_port() for _ in range(4))
-    process = start_up(
-        data,
-        edge_port,
-        control_port,
-        admin_port,
-        origin_port,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    edge = f"http://127.0.0.1:{edge_port}/"
+    process, ports = start_demo_piped(data)
+    edge = f"http://127.0.0.1:{ports.edge}/"
     try:
-        wait_for_port(edge_port, timeout=60)
         wait_for_status(edge, 200)
         page = httpx.get(edge, headers={"host": "demo.localhost"})
         assert "This page comes from the demo origin" in page.text
@@ -72,7 +82,7 @@ def test_up_demo_block_and_unblock(tmp_path: Path) -> None:
         token_file = data / "admin-token"
         assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
         env = {
-            "STOCKADE_URL": f"http://127.0.0.1:{control_port}",
+            "STOCKADE_URL": f"http://127.0.0.1:{ports.control}",
             "STOCKADE_TOKEN": token_file.read_text().strip(),
         }
         blocked = stockade(
@@ -105,7 +115,7 @@ def test_up_demo_block_and_unblock(tmp_path: Path) -> None:
 
         assert stockade("unblock", "demo", env=env).returncode == 0
         wait_for_status(edge, 200)
-        metrics = httpx.get(f"http://127.0.0.1:{admin_port}/metrics").text
+        metrics = httpx.get(f"http://127.0.0.1:{ports.admin}/metrics").text
         assert 'stockade_edge_requests_total{status="451",zone="demo"}' in metrics
     finally:
         process.send_signal(signal.SIGTERM)
@@ -138,23 +148,6 @@ def test_up_again_with_another_demo_origin_follows_it(tmp_path: Path) -> None:
     assert (data / "control.log").read_text().count("Uvicorn running") == 2
 
 
-def start_demo_piped(data: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """`stockade up --demo` on free ports, its output piped; returns it and the edge port
-    once the edge listens."""
-    edge_port, control_port, admin_port, origin_port = (free_port() for _ in range(4))
-    process = start_up(
-        data,
-        edge_port,
-        control_port,
-        admin_port,
-        origin_port,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    wait_for_port(edge_port, timeout=60)
-    return process, edge_port
-
-
 def control_plane_pid(process: subprocess.Popen[bytes]) -> int:
     children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
     assert len(children) == 1, children  # `stockade up` starts the control plane alone
@@ -162,9 +155,9 @@ def control_plane_pid(process: subprocess.Popen[bytes]) -> int:
 
 
 def test_up_stops_with_a_sentence_when_its_control_plane_dies(tmp_path: Path) -> None:
-    process, edge_port = start_demo_piped(tmp_path / "data")
+    process, ports = start_demo_piped(tmp_path / "data")
     try:
-        wait_for_status(f"http://127.0.0.1:{edge_port}/", 200)
+        wait_for_status(f"http://127.0.0.1:{ports.edge}/", 200)
         os.kill(control_plane_pid(process), signal.SIGKILL)
         output, _ = process.communicate(timeout=30)
     finally:
