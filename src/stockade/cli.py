@@ -11,6 +11,7 @@ from stockade.control.commands import register as register_control_commands
 from stockade.edge.config import ConfigError, flags_config, parse_address
 from stockade.edge.server import ConfigSource, run
 from stockade.logs import configure_logging
+from stockade.terminal import fail
 
 app = typer.Typer(
     help="Stockade: an edge security gateway with a trust & safety desk built in.",
@@ -19,11 +20,6 @@ app = typer.Typer(
 )
 
 DEMO_ORIGIN = "127.0.0.1:9080"
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(2)
 
 
 @app.command()
@@ -84,19 +80,20 @@ def edge(
     try:
         if config is not None:
             if route:
-                _fail("Give either --config or --route, not both.")
+                fail("Give either --config or --route, not both.", 2)
             source = ConfigSource(path=config, overrides=settings)
         else:
             if not route and not control:
-                _fail(
+                fail(
                     "Nothing to serve: give --config FILE.toml, at least one --route, "
-                    "or --control URL with --control-key."
+                    "or --control URL with --control-key.",
+                    2,
                 )
             settings.setdefault("listen", ["127.0.0.1:8080"])
             source = ConfigSource(fixed=flags_config(route or [], settings))
         run(source)
     except ConfigError as error:
-        _fail(str(error))
+        fail(str(error), 2)
 
 
 @app.command()
@@ -133,7 +130,7 @@ def up(
         settings = load_settings({"data": data, "listen": control_listen})
         run_up(UpOptions(settings, edge_listen, admin_listen, demo, demo_origin))
     except (ConfigError, SettingsError, UpError) as error:
-        _fail(str(error))
+        fail(str(error), 2)
 
 
 # The control plane and its client: control, zone, block, unblock, edges, token.

@@ -9,13 +9,14 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote
 
 import typer
 
 from stockade.config import SettingsError, load_settings
 from stockade.logs import configure_logging
+from stockade.terminal import fail
 
 if TYPE_CHECKING:
     from stockade.control.client import ApiClient
@@ -37,11 +38,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(token_app, name="token")
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
 def _client() -> ApiClient:
     # Imported here so that `stockade edge`, which shares this app, does not load httpx.
     from stockade.control.client import ApiClient
@@ -49,7 +45,7 @@ def _client() -> ApiClient:
     try:
         return ApiClient.from_settings(load_settings())
     except SettingsError as error:
-        _fail(str(error), 2)
+        fail(str(error), 2)
 
 
 def _call(method: str, path: str, body: Any = None) -> Any:
@@ -59,7 +55,7 @@ def _call(method: str, path: str, body: Any = None) -> Any:
         try:
             return client.call(method, path, json=body)
         except ClientError as error:
-            _fail(error.message)
+            fail(error.message)
 
 
 # the service
@@ -104,15 +100,15 @@ def control(
         started = bootstrap(settings)
         app = create_app(settings)
     except (SettingsError, ControlError, DatabaseError) as error:
-        _fail(str(error), 2)
+        fail(str(error), 2)
     except OperationalError as error:
-        _fail(
+        fail(
             f"Cannot use the database {_safe(settings.database)}: {str(error.orig).strip()}. "
             "Check that it runs and that the URL is right.",
             2,
         )
     except OSError as error:
-        _fail(f"Cannot use the data directory {data or 'data'}: {error}.", 2)
+        fail(f"Cannot use the data directory {data or 'data'}: {error}.", 2)
     typer.echo(f"control plane on http://{settings.listen} (database {_safe(settings.database)})")
     typer.echo(f"public key: {started.public_key}")
     if started.created_admin_token:
@@ -123,7 +119,7 @@ def control(
     try:
         uvloop.run(serve(settings, app))
     except OSError as error:
-        _fail(f"Cannot serve on {settings.listen}: {error.strerror}.", 2)
+        fail(f"Cannot serve on {settings.listen}: {error.strerror}.", 2)
 
 
 def _safe(url: str) -> str:
@@ -181,7 +177,7 @@ def zone_list() -> None:
         try:
             zones = client.get_all("/v1/zones")
         except ClientError as error:
-            _fail(error.message)
+            fail(error.message)
     if not zones:
         typer.echo("no zones yet: add one with `stockade zone add`")
         return
@@ -256,7 +252,7 @@ def zone_update(
     if abuse_contact is not None:
         body["abuse_contact"] = abuse_contact or None
     if not body:
-        _fail("Nothing to change: give --host, --origin, --service or a contact option.", 2)
+        fail("Nothing to change: give --host, --origin, --service or a contact option.", 2)
     result = _call("PATCH", f"/v1/zones/{_quote(name)}", body)
     typer.echo(f"zone {name} updated (revision {result['revision']})")
 
@@ -315,12 +311,12 @@ def block(
 ) -> None:
     """Block a zone (or part of it) at every edge, with a public notice."""
     if notice_body is not None and notice_body_file is not None:
-        _fail("Give --notice-body or --notice-body-file, not both.", 2)
+        fail("Give --notice-body or --notice-body-file, not both.", 2)
     if notice_body_file is not None:
         try:
             notice_body = notice_body_file.read_text(encoding="utf-8")
         except OSError as error:
-            _fail(f"Cannot read {notice_body_file}: {error.strerror}.", 2)
+            fail(f"Cannot read {notice_body_file}: {error.strerror}.", 2)
     body: dict[str, Any] = {
         "action": action,
         "basis": basis,
@@ -333,14 +329,14 @@ def block(
         body["ends_at"] = (until if until.tzinfo else until.replace(tzinfo=UTC)).isoformat()
     if notice_url is not None:
         if notice_body is not None:
-            _fail("Give either a notice body (published here) or --notice-url, not both.", 2)
+            fail("Give either a notice body (published here) or --notice-url, not both.", 2)
         body["notice_url"] = notice_url
     elif notice_body is not None:
         if not notice_title:
-            _fail("The notice needs a title: add --notice-title.", 2)
+            fail("The notice needs a title: add --notice-title.", 2)
         body["notice"] = {"title": notice_title, "body_markdown": notice_body}
     else:
-        _fail(
+        fail(
             "A block needs a public notice: give --notice-title with --notice-body or "
             "--notice-body-file, or --notice-url for a notice published elsewhere.",
             2,
