@@ -5,7 +5,8 @@ import json
 from pathlib import Path
 
 from stockade.edge.access_log import AccessLog
-from stockade.edge.lifecycle import ProxyError, RequestContext
+from stockade.edge.lifecycle import ProxyError
+from tests.support.contexts import request_context
 
 
 def test_records_are_written_as_json_lines(tmp_path: Path) -> None:
@@ -14,17 +15,7 @@ def test_records_are_written_as_json_lines(tmp_path: Path) -> None:
     async def scenario() -> None:
         log = AccessLog(str(path), asyncio.get_running_loop())
         log.start()
-        ctx = RequestContext(
-            request_id=b"abc",
-            method=b"GET",
-            url=b"/x?y=1",
-            http_version="1.1",
-            host=b"forum.example",
-            headers=[],
-            client_ip="192.0.2.1",
-            scheme=b"http",
-            started=0.0,
-        )
+        ctx = request_context(url=b"/x?y=1")
         ctx.status = 502
         ctx.error = ProxyError("upstream", "connection refused")
         log.record(ctx)

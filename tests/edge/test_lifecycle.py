@@ -5,6 +5,7 @@ from __future__ import annotations
 from stockade.edge.lifecycle import Lifecycle, RequestContext
 from stockade.edge.pages import Answer
 from stockade.edge.runtime import Edge
+from tests.support.contexts import request_context
 from tests.support.wire import Wire
 
 
@@ -78,16 +79,6 @@ def test_logging_runs_with_the_error_when_the_visitor_leaves(edge: Edge) -> None
 
 
 def test_header_lookup_is_case_insensitive(edge: Edge) -> None:
-    ctx = RequestContext(
-        request_id=b"1",
-        method=b"GET",
-        url=b"/",
-        http_version="1.1",
-        host=b"a",
-        headers=[(b"Accept", b"text/html"), (b"accept", b"application/json")],
-        client_ip="127.0.0.1",
-        scheme=b"http",
-        started=0.0,
-    )
+    ctx = request_context(headers=[(b"Accept", b"text/html"), (b"accept", b"application/json")])
     assert ctx.header(b"accept") == b"text/html"
     assert ctx.header(b"cookie") is None

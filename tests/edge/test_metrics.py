@@ -7,20 +7,11 @@ from stockade.edge.lifecycle import ProxyError, RequestContext
 from stockade.edge.metrics import LATENCY_BUCKETS, Metrics
 from stockade.edge.runtime import Edge
 from stockade.policy import Snapshot, Zone
+from tests.support.contexts import request_context
 
 
 def context(status: int, latency: float = -1.0) -> RequestContext:
-    ctx = RequestContext(
-        request_id=b"1",
-        method=b"GET",
-        url=b"/",
-        http_version="1.1",
-        host=b"a.example",
-        headers=[],
-        client_ip="127.0.0.1",
-        scheme=b"http",
-        started=0.0,
-    )
+    ctx = request_context(host=b"a.example")
     ctx.status = status
     ctx.upstream_latency = latency
     return ctx
