@@ -6,7 +6,8 @@ work the same against a control plane on this machine or a remote one.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -48,14 +49,21 @@ def _client() -> ApiClient:
         fail(str(error), 2)
 
 
-def _call(method: str, path: str, body: Any = None) -> Any:
+@contextmanager
+def _api() -> Iterator[ApiClient]:
+    """A client whose failures end the command with their sentence."""
     from stockade.control.client import ClientError
 
     with _client() as client:
         try:
-            return client.call(method, path, json=body)
+            yield client
         except ClientError as error:
             fail(error.message)
+
+
+def _call(method: str, path: str, body: Any = None) -> Any:
+    with _api() as client:
+        return client.call(method, path, json=body)
 
 
 # the service
@@ -171,13 +179,8 @@ def zone_add(
 @zone_app.command("list")
 def zone_list() -> None:
     """List every zone, with the enforcements in force."""
-    from stockade.control.client import ClientError
-
-    with _client() as client:
-        try:
-            zones = client.get_all("/v1/zones")
-        except ClientError as error:
-            fail(error.message)
+    with _api() as client:
+        zones = client.get_all("/v1/zones")
     if not zones:
         typer.echo("no zones yet: add one with `stockade zone add`")
         return

@@ -206,7 +206,7 @@ class HttpProtocol(asyncio.Protocol):
     # parser callbacks
 
     def on_message_begin(self) -> None:
-        if self.last_request or self.transport.is_closing() or self.linger_until:
+        if self.last_request or self.transport.is_closing():
             raise ParsingStopped
         self.in_headers = True
         self.url = b""
@@ -441,8 +441,6 @@ class HttpProtocol(asyncio.Protocol):
     def reject(self, status: int, message: str) -> None:
         """Answer a request that could not be parsed, after the requests before it, then
         close the connection; nothing after it is read."""
-        if self.linger_until:
-            return  # the connection has ended: what still comes is dropped unread
         exchange = self.parsing
         if exchange is not None and exchange is self.current:
             exchange.ctx.error = ProxyError("downstream", message)
