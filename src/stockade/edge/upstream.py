@@ -7,11 +7,14 @@ the response to it; the exchange decides what reaches the visitor.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import httptools
 
 from stockade.edge.exchange import InvalidResponse
+
+# As nginx's proxy_buffer_size does, though larger: a longer head is refused with 502.
+MAX_RESPONSE_HEAD: Final = 64 * 1024
 
 if TYPE_CHECKING:
     from stockade.edge.exchange import Exchange
@@ -31,6 +34,9 @@ class UpstreamConnection(asyncio.Protocol):
         # per-response state
         self.headers: list[tuple[bytes, bytes]] = []
         self.received_any = False
+        # Bytes read while the head is not complete; every one of them belongs to it.
+        self.head_bytes = 0
+        self.in_head = True
 
     # protocol interface
 
@@ -57,6 +63,11 @@ class UpstreamConnection(asyncio.Protocol):
             reason = error.__context__ if isinstance(error.__context__, InvalidResponse) else error
             exchange.upstream_failed(f"the origin sent an invalid response ({reason})")
             return
+        if self.in_head:
+            self.head_bytes += len(data)
+            if self.head_bytes > MAX_RESPONSE_HEAD:
+                exchange.upstream_failed("the origin sent a response head larger than 64 KiB")
+                return
         exchange.flush()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -89,8 +100,11 @@ class UpstreamConnection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         headers, self.headers = self.headers, []
+        status = self.parser.get_status_code()
+        # After an interim (1xx) response, the final response's head is still to come.
+        self.in_head = 100 <= status < 200 and status != 101
         assert self.exchange is not None
-        self.exchange.upstream_headers(self.parser.get_status_code(), headers)
+        self.exchange.upstream_headers(status, headers)
 
     def on_body(self, body: bytes) -> None:
         assert self.exchange is not None
@@ -105,6 +119,8 @@ class UpstreamConnection(asyncio.Protocol):
     def send(self, exchange: Exchange, data: bytes) -> None:
         self.exchange = exchange
         self.received_any = False
+        self.head_bytes = 0
+        self.in_head = True
         assert self.transport is not None
         self.transport.write(data)
 
