@@ -31,6 +31,7 @@ class AccessLogRecord(msgspec.Struct, array_like=False, omit_defaults=True):
     upstream_ms: float | None = None
     error_source: str = ""
     error: str = ""
+    challenge: str = ""
 
 
 class AccessLog:
@@ -96,4 +97,5 @@ def _record(wall: float, ctx: RequestContext, ended: float) -> AccessLogRecord:
         upstream_ms=round(ctx.upstream_latency * 1000, 3) if ctx.upstream_latency >= 0 else None,
         error_source=error.source if error is not None else "",
         error=error.message if error is not None else "",
+        challenge=ctx.challenge,
     )

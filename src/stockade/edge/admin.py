@@ -41,7 +41,13 @@ class EdgeCollector:
             "Connections to origins, open (in use or idle) and idle.",
             labels=["origin", "state"],
         )
+        challenges = CounterMetricFamily(
+            "stockade_edge_challenges",
+            "Challenge outcomes, by zone: issued, failed, passed, cleared.",
+            labels=["zone", "outcome"],
+        )
         totals: dict[tuple[str, int], int] = {}
+        challenge_totals: dict[tuple[str, str], int] = {}
         error_totals: dict[str, int] = {}
         buckets = [0] * (len(LATENCY_BUCKETS) + 1)
         latency_sum = 0.0
@@ -56,10 +62,13 @@ class EdgeCollector:
             open_connections += snapshot["open_connections"]
             _add(pool_open, snapshot["pool_open"])
             _add(pool_idle, snapshot["pool_idle"])
+            _add(challenge_totals, snapshot["challenges"])
         for (zone, status), value in sorted(totals.items()):
             requests.add_metric([zone, str(status)], value)
         for source, value in sorted(error_totals.items()):
             errors.add_metric([source], value)
+        for (zone, outcome), value in sorted(challenge_totals.items()):
+            challenges.add_metric([zone, outcome], value)
         connections.add_metric([], open_connections)
         for origin in sorted(pool_open):
             pool.add_metric([origin, "open"], pool_open[origin])
@@ -75,7 +84,7 @@ class EdgeCollector:
             buckets=cumulative,
             sum_value=latency_sum,
         )
-        yield from (requests, errors, connections, pool, latency)
+        yield from (requests, errors, challenges, connections, pool, latency)
 
 
 def _add(total: dict[Any, int], part: dict[Any, int]) -> None:

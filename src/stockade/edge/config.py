@@ -68,6 +68,9 @@ class EdgeSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     name: str | None = None
     # Where the last good snapshot is kept, to serve from when the control plane is down.
     state_dir: str = "data/edge"
+    # The secret that signs challenge tokens and clearance cookies; edges that share it
+    # honour each other's clearance. Made on first use (default: STATE_DIR/challenge.key).
+    challenge_key_file: str | None = None
     limits: Limits = msgspec.field(default_factory=Limits)
     upstream: UpstreamSettings = msgspec.field(default_factory=UpstreamSettings)
 

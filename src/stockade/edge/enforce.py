@@ -9,7 +9,7 @@ import time
 from typing import TYPE_CHECKING, Final
 from urllib.parse import quote, unquote, urlsplit
 
-from stockade.edge.pages import Answer, Page, Pages
+from stockade.edge.pages import Answer, Pages, redirect
 from stockade.policy import Enforcement, Zone
 
 if TYPE_CHECKING:
@@ -175,10 +175,4 @@ def consent_answer(ctx: RequestContext, enforcement_id: str) -> Answer:
             secure,
         )
     )
-    return Answer(303, headers, _EMPTY)
-
-
-_SEE_OTHER = Page(
-    b"text/plain; charset=utf-8", b"Continue at the Location given. Request ID: ", b"\n"
-)
-_EMPTY = (_SEE_OTHER, _SEE_OTHER, _SEE_OTHER)
+    return redirect(headers)

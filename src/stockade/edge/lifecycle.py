@@ -37,6 +37,7 @@ class RequestContext:
     `__init__` stays interpreted, and one of these is made for every request."""
 
     __slots__ = (
+        "challenge",
         "client_ip",
         "error",
         "headers",
@@ -88,6 +89,8 @@ class RequestContext:
         self.upstream_started = 0.0
         self.upstream_latency = -1.0
         self.error: ProxyError | None = None
+        # What the challenge phase did: issued, failed, passed, cleared, or "" (nothing).
+        self.challenge = ""
 
     def header(self, name: bytes) -> bytes | None:
         """The first value of a request header; `name` in lower case."""
@@ -100,8 +103,8 @@ class RequestContext:
 # Compiled builds (docs/performance.md) keep this class open to subclasses in Python.
 @mypyc_attr(allow_interpreted_subclasses=True)
 class Lifecycle:
-    """Stockade's phases. Later phases (enforcement, access rules, rate limits, firewall,
-    challenge) slot into `request_filter` in that order."""
+    """Stockade's phases. Later phases (access rules, rate limits, firewall) slot into
+    `request_filter` between enforcement and the challenge, in that order."""
 
     def __init__(self, edge: Edge) -> None:
         self.edge = edge
@@ -122,11 +125,18 @@ class Lifecycle:
     def request_filter(self, ctx: RequestContext) -> Answer | None:
         """Fires after `route`, before any origin is chosen; may answer the request itself.
 
-        Enforcement (zone, geo and path blocks, warnings) comes first."""
-        assert ctx.route is not None
-        enforcement = ctx.route.enforcement
+        Enforcement (zone, geo and path blocks, warnings) comes first, then the challenge
+        of a zone under attack (edge/challenge.py)."""
+        route = ctx.route
+        assert route is not None
+        enforcement = route.enforcement
         if enforcement is not None:
-            return enforcement.check(ctx)
+            answer = enforcement.check(ctx)
+            if answer is not None:
+                return answer
+        challenge = route.challenge
+        if challenge is not None:
+            return challenge.check(ctx)
         return None
 
     def upstream_peer(self, ctx: RequestContext) -> Origin | None:

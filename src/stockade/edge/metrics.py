@@ -37,6 +37,7 @@ class MetricsSnapshot(TypedDict):
     latency_buckets: list[int]
     latency_sum: float
     latency_count: int
+    challenges: dict[tuple[str, str], int]
     open_connections: int
     pool_open: dict[str, int]
     pool_idle: dict[str, int]
@@ -49,6 +50,7 @@ class Metrics:
         self.latency_buckets = [0] * (len(LATENCY_BUCKETS) + 1)
         self.latency_sum = 0.0
         self.latency_count = 0
+        self.challenges: dict[tuple[str, str], int] = {}
 
     def observe(self, ctx: RequestContext) -> None:
         route = ctx.route
@@ -63,6 +65,9 @@ class Metrics:
         if ctx.error is not None:
             source = ctx.error.source
             self.errors[source] = self.errors.get(source, 0) + 1
+        if ctx.challenge:
+            outcome = (key[0], ctx.challenge)
+            self.challenges[outcome] = self.challenges.get(outcome, 0) + 1
 
     def snapshot(self, edge: Edge) -> MetricsSnapshot:
         origins = edge.registry.origins.values()
@@ -72,6 +77,7 @@ class Metrics:
             "latency_buckets": list(self.latency_buckets),
             "latency_sum": self.latency_sum,
             "latency_count": self.latency_count,
+            "challenges": dict(self.challenges),
             "open_connections": len(edge.connections),
             "pool_open": {origin.url: origin.open_connections for origin in origins},
             "pool_idle": {origin.url: len(origin.idle) for origin in origins},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from stockade.edge.challenge import ChallengeKey, ZoneChallenge
 from stockade.edge.enforce import ZoneEnforcement
 from stockade.edge.origins import Origin, OriginRegistry
 from stockade.edge.pages import Pages
@@ -23,6 +24,7 @@ class ZoneRoute:
         "_next",
         "_origins",
         "_registry",
+        "challenge",
         "connect_timeout",
         "enforcement",
         "max_body_bytes",
@@ -33,10 +35,15 @@ class ZoneRoute:
     )
 
     def __init__(
-        self, zone: Zone, registry: OriginRegistry, enforcement: ZoneEnforcement | None
+        self,
+        zone: Zone,
+        registry: OriginRegistry,
+        enforcement: ZoneEnforcement | None,
+        challenge: ZoneChallenge | None = None,
     ) -> None:
         self.zone = zone
         self.enforcement = enforcement
+        self.challenge = challenge
         self.name = zone.name
         self._registry = registry
         self._origins: tuple[Origin, ...] = ()
@@ -77,6 +84,7 @@ class RoutingTable:
         registry: OriginRegistry,
         pages: Pages,
         countries: CountryLookup | None = None,
+        challenge_key: ChallengeKey | None = None,
     ) -> None:
         self.revision = snapshot.revision
         self.exact: dict[str, ZoneRoute] = {}
@@ -90,7 +98,12 @@ class RoutingTable:
             for url in zone.origins:
                 used.add((url, verify))
             enforcement = ZoneEnforcement(zone, pages, countries) if zone.enforcements else None
-            route = ZoneRoute(zone, registry, enforcement)
+            challenge = (
+                ZoneChallenge(zone, pages, challenge_key)
+                if challenge_key is not None and zone.security_level == "under_attack"
+                else None
+            )
+            route = ZoneRoute(zone, registry, enforcement, challenge)
             routes.append(route)
             for hostname in zone.hostnames:
                 if hostname.startswith("*."):

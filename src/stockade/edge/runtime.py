@@ -10,11 +10,13 @@ import os
 import time
 from collections.abc import Iterator
 from itertools import count
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import msgspec
 
 from stockade.edge.access_log import AccessLog
+from stockade.edge.challenge import ChallengeKey
 from stockade.edge.config import EdgeSettings
 from stockade.edge.geo import CountryLookup
 from stockade.edge.http11 import DateHeader
@@ -62,7 +64,10 @@ class Edge:
         self.pages = Pages()
         self.countries = CountryLookup(settings.geoip_database) if settings.geoip_database else None
         self.snapshot = snapshot
-        self.table = RoutingTable(snapshot, self.registry, self.pages, self.countries)
+        self.challenge_key = ChallengeKey(
+            Path(settings.challenge_key_file or Path(settings.state_dir) / "challenge.key")
+        )
+        self.table = self._routing_table(snapshot)
         self._blocked = self.table.blocked_zones(time.time())
         self.tls = TlsContexts(snapshot)
         self.lifecycle = Lifecycle(self)
@@ -99,6 +104,7 @@ class Edge:
             "control_token",
             "name",
             "state_dir",
+            "challenge_key_file",
         )
         changed = [
             name for name in fixed if getattr(settings, name) != getattr(self.settings, name)
@@ -127,7 +133,7 @@ class Edge:
         self.snapshot = snapshot
         previous = self.table
         with collection_paused():
-            self.table = RoutingTable(snapshot, self.registry, self.pages, self.countries)
+            self.table = self._routing_table(snapshot)
         now = time.time()
         self._blocked = self.table.blocked_zones(now)
         newly_blocked = self._blocked - previous.blocked_zones(now)
@@ -140,6 +146,9 @@ class Edge:
             if newly_blocked
             else "",
         )
+
+    def _routing_table(self, snapshot: Snapshot) -> RoutingTable:
+        return RoutingTable(snapshot, self.registry, self.pages, self.countries, self.challenge_key)
 
     def close_zones(self, zones: set[str]) -> int:
         """Close every connection whose latest request went to one of `zones`."""

@@ -25,6 +25,8 @@ class ZoneError(ValueError):
 Action = Literal["block", "path_block", "geo_block", "interstitial"]
 Basis = Literal["legal", "policy", "emergency"]
 Service = Literal["proxied", "hosted"]
+# normal: challenge only when a rule asks; under_attack: every visitor without clearance.
+SecurityLevel = Literal["normal", "under_attack"]
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 # A notice URL goes into a Link header and an href: no spaces, controls, quotes or brackets.
@@ -93,6 +95,11 @@ class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     # PEM files on the edge host, served to visitors whose SNI names one of `hostnames`.
     tls_certificate: str | None = None
     tls_key: str | None = None
+    security_level: SecurityLevel = "normal"
+    # Leading zero bits the proof-of-work challenge asks for (each one doubles the work).
+    challenge_difficulty: int = 16
+    # Seconds a passed challenge lets a visitor in for.
+    clearance_ttl: int = 3600
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -114,6 +121,16 @@ class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         if (self.tls_certificate is None) != (self.tls_key is None):
             raise ZoneError(
                 f"Zone '{self.name}': give both tls_certificate and tls_key, or neither."
+            )
+        if not 1 <= self.challenge_difficulty <= 32:
+            raise ZoneError(
+                f"Zone '{self.name}': challenge_difficulty {self.challenge_difficulty} is out of "
+                "range: give 1 to 32 leading zero bits (each one doubles the work; 16 is the default)."
+            )
+        if not 60 <= self.clearance_ttl <= 30 * 86400:
+            raise ZoneError(
+                f"Zone '{self.name}': clearance_ttl {self.clearance_ttl} is out of range: give "
+                "60 seconds to 30 days (2592000)."
             )
 
 

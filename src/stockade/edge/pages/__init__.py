@@ -5,6 +5,16 @@ goes; answering a request only joins three byte strings.
 """
 
 from stockade.edge.pages.negotiate import HTML, JSON, TEXT, preferred_format
-from stockade.edge.pages.render import ERRORS, Answer, Page, Pages
+from stockade.edge.pages.render import ERRORS, Answer, Page, Pages, redirect
 
-__all__ = ["ERRORS", "HTML", "JSON", "TEXT", "Answer", "Page", "Pages", "preferred_format"]
+__all__ = [
+    "ERRORS",
+    "HTML",
+    "JSON",
+    "TEXT",
+    "Answer",
+    "Page",
+    "Pages",
+    "preferred_format",
+    "redirect",
+]

@@ -105,6 +105,16 @@ class Answer(NamedTuple):
         return self.pages[preferred_format(accept)]
 
 
+_SEE_OTHER = Page(
+    b"text/plain; charset=utf-8", b"Continue at the Location given. Request ID: ", b"\n"
+)
+
+
+def redirect(headers: bytes) -> Answer:
+    """A 303 See Other; `headers` holds its Location line (and any Set-Cookie)."""
+    return Answer(303, headers, (_SEE_OTHER, _SEE_OTHER, _SEE_OTHER))
+
+
 BLOCK_TITLES = {451: "Unavailable For Legal Reasons", 403: "Forbidden"}
 _BASIS_WORDS = {
     "legal": "a legal order",
@@ -178,6 +188,44 @@ class Pages:
         headers = b'link: <%s>; rel="blocked-by"\r\n' % notice_url.encode()
         return Answer(status, headers, self._render("block", fields, document))
 
+    def challenge(
+        self,
+        *,
+        difficulty: int,
+        token: str,
+        verify_url: str,
+        return_to: str,
+        noscript_wait: int | None,
+    ) -> Answer:
+        """The proof-of-work page, with markers where each request's token and return path
+        go (edge/challenge.py fills them in)."""
+        message = (
+            "This site checks that visitors are browsers before it serves them; "
+            "this page does that by itself and then takes you on."
+        )
+        rounds, initial = _sha256_constants()
+        fields = {
+            "status": 403,
+            "title": "Checking your browser",
+            "message": message,
+            "difficulty": difficulty,
+            "token": token,
+            "verify_url": verify_url,
+            "return_to": return_to,
+            "noscript_wait": noscript_wait,
+            "sha256_rounds": ",".join(str(value) for value in rounds),
+            "sha256_initial": ",".join(str(value) for value in initial),
+            "request_id": _MARKER,
+        }
+        document = {
+            "status": 403,
+            "error": "challenge",
+            "message": "This site lets only browsers in after a check that needs JavaScript: "
+            "open it in a web browser.",
+            "request_id": _MARKER,
+        }
+        return Answer(403, b"", self._render("challenge", fields, document))
+
     def _render(
         self, name: str, fields: Mapping[str, object], document: Mapping[str, object]
     ) -> tuple[Page, Page, Page]:
@@ -193,6 +241,30 @@ class Pages:
         return html, json, text
 
 
+def _sha256_constants() -> tuple[list[int], list[int]]:
+    """SHA-256's round constants and initial hash (FIPS 180-4): the first 32 bits of the
+    fractional parts of the cube roots of the first 64 primes, and of the square roots of
+    the first 8, in exact integer arithmetic, as signed 32-bit values for JavaScript."""
+    primes = [n for n in range(2, 312) if all(n % d for d in range(2, int(n**0.5) + 1))]
+
+    def root(value: int, power: int) -> int:
+        # The integer `power`-th root, by Newton's method on integers.
+        guess = 1 << (value.bit_length() // power + 1)
+        while True:
+            better = ((power - 1) * guess + value // guess ** (power - 1)) // power
+            if better >= guess:
+                return guess
+            guess = better
+
+    def signed(value: int) -> int:
+        value &= 0xFFFFFFFF
+        return value - (1 << 32) if value >= 1 << 31 else value
+
+    rounds = [signed(root(prime << 96, 3)) for prime in primes[:64]]
+    initial = [signed(root(prime << 64, 2)) for prime in primes[:8]]
+    return rounds, initial
+
+
 def _split(rendered: str) -> tuple[bytes, bytes]:
     before, marker, after = rendered.encode().partition(_MARKER.encode())
     if not marker:
@@ -200,4 +272,4 @@ def _split(rendered: str) -> tuple[bytes, bytes]:
     return before, after
 
 
-__all__ = ["ERRORS", "HTML", "JSON", "Answer", "Page", "Pages"]
+__all__ = ["ERRORS", "HTML", "JSON", "Answer", "Page", "Pages", "redirect"]
