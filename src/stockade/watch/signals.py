@@ -135,7 +135,7 @@ class _Name:
 
 
 def _fold(text: str) -> str:
-    """Lower case without accents or look-alike forms: "Ｊósé" -> "jose"."""
+    """Lower case, without accents or full-width forms: "José" -> "jose"."""
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 

@@ -77,7 +77,7 @@ class Level:
 
 @dataclass(frozen=True, slots=True)
 class SurgeSettings:
-    windows: tuple[int, ...] = (6, 48)  # recent windows, hours
+    windows: tuple[int, ...] = (3, 6, 48)  # recent windows, hours
     baseline_days: int = 14
     min_baseline_days: int = 7  # fewer full days of history: no alert yet
     rate_floor: float = 1 / 24  # expected signals per hour, at least
@@ -85,9 +85,9 @@ class SurgeSettings:
     min_authors: int = 0  # distinct authors in the window, at least
     cooldown_hours: int = 24
     levels: tuple[Level, ...] = (
-        Level("watch", 2.0, 1e-5),
-        Level("elevated", 3.0, 1e-8),
-        Level("critical", 6.0, 1e-12),
+        Level("watch", 1.5, 3e-4),
+        Level("elevated", 3.0, 1e-6),
+        Level("critical", 6.0, 1e-10),
     )
 
     def __post_init__(self) -> None:
