@@ -124,7 +124,7 @@ class TargetMatch:
 
     mention: str
     key: str  # "jane doe", or the mention's own form when it matched no name: "@jdoe92"
-    label: str  # how people read the key: the most frequent spelling of the full name
+    label: str  # how people read the key: the most frequent spelling, capitalised on a tie
     reason: str
 
 
@@ -185,7 +185,7 @@ def cluster_targets(mentions: Iterable[str]) -> dict[str, TargetMatch]:
             names[key] = name
             spellings.setdefault(key, Counter())[mention] += counted[mention]
     labels = {
-        key: min(found, key=lambda spelling: (-found[spelling], spelling))
+        key: min(found, key=lambda spelling: (-found[spelling], not spelling.istitle(), spelling))
         for key, found in spellings.items()
     }
 
