@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from stockade.watch.signals import SignalEvent, by_target, cluster_targets
 from stockade.watch.simulate import Simulation, simulate
 from stockade.watch.surge import (
     TARGET_SETTINGS,
@@ -101,6 +102,8 @@ def test_hours_come_in_order_and_skipped_hours_are_quiet() -> None:
     detector.observe(START + 5 * HOUR, 1)
     with pytest.raises(ValueError, match="feed hours in order"):
         detector.observe(START + 4 * HOUR, 1)
+    with pytest.raises(ValueError, match="has no time zone"):
+        detector.observe(datetime(2026, 1, 6), 1)
     # Skipping to day 10: the days between are whole days of zeros, a baseline at the floor.
     detector.observe(START + 10 * 24 * HOUR, 0)
     assert detector.baseline is not None
@@ -168,6 +171,38 @@ def test_a_target_surge_reads_as_a_campaign() -> None:
         "campaign against Jane Doe: 40 threats by 17 authors in 48 h (baseline 2 a day)"
     )
     assert surge.severity == "critical"
+
+
+def test_events_naming_one_person_many_ways_make_one_campaign() -> None:
+    names = ["Jane Doe", "@janedoe", "J. Doe", "jane", "@jdoe"]
+    rise = START + 16 * 24 * HOUR
+    events = [
+        SignalEvent(
+            zone="forum",
+            target=names[number % len(names)],
+            author=f"author-{number % 6}",
+            time=rise + timedelta(minutes=7 * number),
+            kind="targeted_threat",
+            item_id=str(number),
+        )
+        for number in range(12)
+    ]
+    keys = cluster_targets(event.target or "" for event in events)
+    clustered = [
+        SignalEvent(e.zone, keys[e.target or ""].key, e.author, e.time, e.kind, e.item_id)
+        for e in events
+    ]
+    ((zone, target), series) = by_target(clustered).popitem()
+    assert (zone, target) == ("forum", "jane doe")
+    detector = SurgeDetector(keys["Jane Doe"].label, "target", TARGET_SETTINGS)
+    surges = [
+        surge
+        for bucket in series.dense(START, rise + 2 * HOUR)
+        if (surge := detector.observe(bucket.hour, bucket.count, bucket.authors)) is not None
+    ]
+    assert [surge.sentence() for surge in surges] == [
+        "campaign against Jane Doe: 9 threats by 6 authors in 48 h (baseline 0.14 a day)"
+    ]
 
 
 def test_a_zone_surge_says_what_was_expected() -> None:

@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 HOURS_PER_DAY: Final = 24
 _ANGLES: Final = tuple(2 * math.pi * hour / HOURS_PER_DAY for hour in range(HOURS_PER_DAY))
@@ -202,6 +202,14 @@ def _amount(value: float) -> str:
     return f"{value:.0f}" if value >= 10 else f"{value:.2g}"
 
 
+class _Finding(NamedTuple):
+    level: int  # index in SurgeSettings.levels
+    p_value: float
+    window: int
+    expected: float
+    authors: int
+
+
 class SurgeDetector:
     """Watches one series (a zone, or a target of a zone). Feed it every hour in order with
     `observe`; hours skipped count as hours without a signal."""
@@ -228,8 +236,10 @@ class SurgeDetector:
         self._last_level = -1
 
     def observe(self, hour: datetime, count: int, authors: Collection[str] = ()) -> Surge | None:
-        """Take the count (and authors) of the hour starting at `hour`, UTC; return the
-        surge it completes, if any."""
+        """Take the count (and authors) of the UTC hour `hour` falls in; return the surge it
+        completes, if any."""
+        if hour.tzinfo is None:
+            raise ValueError(f"Hour {hour.isoformat()} has no time zone: give it in UTC.")
         index = int(hour.timestamp()) // 3600
         if self._next_hour is not None:
             if index < self._next_hour:
@@ -238,7 +248,7 @@ class SurgeDetector:
                 )
             for skipped in range(self._next_hour, index):
                 self._add(skipped, 0, ())
-        self._add(index, count, authors)
+        self._add(index, count, frozenset(authors))
         self._next_hour = index + 1
         return self._check(index) if self.baseline is not None else None
 
@@ -269,42 +279,50 @@ class SurgeDetector:
     # the test
 
     def _check(self, index: int) -> Surge | None:
-        assert self.baseline is not None
-        settings = self.settings
-        best: tuple[int, float, int, float] | None = None  # level, p, window, expected
-        for window in settings.windows:
-            observed = self._sums[window]
-            if observed < settings.min_count:
-                continue
-            expected = self.baseline.expected(index % HOURS_PER_DAY, window)
-            level, p_value = self._level(observed, expected)
-            if level >= 0 and (best is None or (level, -p_value) > (best[0], -best[1])):
-                best = (level, p_value, window, expected)
-        if best is None:
+        findings = [
+            finding
+            for window in self.settings.windows
+            if (finding := self._test(index, window)) is not None
+        ]
+        if not findings:
             return None
-        level, p_value, window, expected = best
-        authors = self._authors(window)
-        if authors < settings.min_authors:
-            return None
+        finding = max(findings, key=lambda finding: (finding.level, -finding.p_value))
         cooling = (
             self._last_alert_hour is not None
-            and index - self._last_alert_hour < settings.cooldown_hours
+            and index - self._last_alert_hour < self.settings.cooldown_hours
         )
-        if cooling and level <= self._last_level:
+        if cooling and finding.level <= self._last_level:
             return None
-        self._last_alert_hour, self._last_level = index, level
+        self._last_alert_hour, self._last_level = index, finding.level
+        assert self.baseline is not None
         return Surge(
             key=self.key,
             scope=self.scope,
             hour=datetime.fromtimestamp(index * 3600, UTC),
-            window_hours=window,
-            observed=self._sums[window],
-            expected=expected,
-            authors=authors,
+            window_hours=finding.window,
+            observed=self._sums[finding.window],
+            expected=finding.expected,
+            authors=finding.authors,
             baseline_per_day=self.baseline.per_day,
-            p_value=p_value,
-            severity=settings.levels[level].name,
+            p_value=finding.p_value,
+            severity=self.settings.levels[finding.level].name,
         )
+
+    def _test(self, index: int, window: int) -> _Finding | None:
+        """What the window ending with hour `index` reaches, if it reaches a level."""
+        assert self.baseline is not None
+        settings = self.settings
+        observed = self._sums[window]
+        if observed < settings.min_count:
+            return None
+        expected = self.baseline.expected(index % HOURS_PER_DAY, window)
+        level, p_value = self._level(observed, expected)
+        if level < 0:
+            return None
+        authors = len(set().union(*list(self._recent_authors)[-window:]))
+        if authors < settings.min_authors:
+            return None
+        return _Finding(level, p_value, window, expected, authors)
 
     def _level(self, observed: int, expected: float) -> tuple[int, float]:
         """The highest severity level `observed` reaches (-1 for none), and its p-value."""
@@ -317,7 +335,3 @@ class SurgeDetector:
             if observed >= level.min_ratio * expected and p_value <= level.max_p:
                 reached = rank
         return reached, p_value
-
-    def _authors(self, window: int) -> int:
-        hours = list(self._recent_authors)[-window:]
-        return len(set().union(*hours))
