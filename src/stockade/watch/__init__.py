@@ -1,0 +1,1 @@
+"""Detection: content to signals, signals to hourly series, series to surges."""
