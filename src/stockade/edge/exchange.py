@@ -289,7 +289,7 @@ class Exchange:
         upgrade_value = b""
         for name, value in headers:
             if not (ACTED_ON_LENGTHS >> len(name)) & 1:
-                out += (name, b": ", value, b"\r\n")  # most headers: passed on as they are
+                out.append(b"%s: %s\r\n" % (name, value))  # most: passed on as they are
                 continue
             lowered = name.lower()
             if lowered in HOP_BY_HOP:
@@ -311,13 +311,13 @@ class Exchange:
                 continue
             if lowered == b"content-length":
                 content_length = value
-            out += (name, b": ", value, b"\r\n")
+            out.append(b"%s: %s\r\n" % (name, value))
         if listed:
             out = [out[0]]
             for name, value in headers:
                 lowered = name.lower()
                 if lowered not in HOP_BY_HOP and lowered not in listed:
-                    out += (name, b": ", value, b"\r\n")
+                    out.append(b"%s: %s\r\n" % (name, value))
         # The response is usable (the loop above raises if not): the origin answered.
         ctx.status = status
         ctx.upstream_latency = perf_counter() - ctx.upstream_started

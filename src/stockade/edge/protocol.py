@@ -71,6 +71,7 @@ class HttpProtocol(asyncio.Protocol):
         self.gate: ReadGate = None  # type: ignore[assignment]
         self.parser = httptools.HttpRequestParser(self)
         self.client_ip = ""
+        self.client_ip_bytes = b""  # as it goes into X-Forwarded-For
         self.sni: str | None = None
         self.zone = ""  # the zone of the latest request, so a block can close this connection
         self.current: Exchange | None = None  # the exchange whose response is being sent
@@ -112,6 +113,7 @@ class HttpProtocol(asyncio.Protocol):
         self.gate = ReadGate(self.transport)
         peer = transport.get_extra_info("peername")
         self.client_ip = peer[0] if isinstance(peer, tuple) else "unix"
+        self.client_ip_bytes = self.client_ip.encode()
         if self.scheme == b"https":
             ssl_object = transport.get_extra_info("ssl_object")
             self.sni = getattr(ssl_object, SERVER_NAME_ATTRIBUTE, None)
@@ -299,7 +301,8 @@ class HttpProtocol(asyncio.Protocol):
             started=perf_counter(),
             sni=self.sni,
         )
-        upgrade = parser.should_upgrade()
+        # llhttp sees an upgrade only with a Connection header: without one, skip the call.
+        upgrade = bool(self.connection_value) and parser.should_upgrade()
         # After an upgrade request the connection is a tunnel or it ends: the visitor may
         # already have sent bytes of the new protocol, never to be read as requests.
         keep_alive = parser.should_keep_alive() and not self.closing and not upgrade
@@ -352,32 +355,30 @@ class HttpProtocol(asyncio.Protocol):
             listed = connection_tokens(self.connection_value)
             if listed - {b"close", b"keep-alive", b"upgrade"}:
                 forward = [line for line in forward if line.split(b":", 1)[0].lower() not in listed]
-        edge = self.edge
         forwarded_for = (
-            self.forwarded_for + b", " + self.client_ip.encode()
+            self.forwarded_for + b", " + self.client_ip_bytes
             if self.forwarded_for
-            else self.client_ip.encode()
+            else self.client_ip_bytes
         )
-        parts = [
-            *forward,
-            b"x-forwarded-for: ",
-            forwarded_for,
-            b"\r\nx-forwarded-proto: ",
-            self.scheme,
-            b"\r\nx-forwarded-host: ",
-            ctx.host,
-            b"\r\n",
-            edge.via_line,
-            b"stockade-request-id: ",
-            ctx.request_id,
-            b"\r\n",
-        ]
+        # One format of a few pieces costs less than a join of many.
+        head = (
+            b"%sx-forwarded-for: %s\r\nx-forwarded-proto: %s\r\nx-forwarded-host: %s\r\n"
+            b"%sstockade-request-id: %s\r\n"
+            % (
+                b"".join(forward),
+                forwarded_for,
+                self.scheme,
+                ctx.host,
+                self.edge.via_line,
+                ctx.request_id,
+            )
+        )
         if upgrade:
             for name, value in ctx.headers:
                 if name.lower() == b"upgrade":
-                    parts.append(b"connection: upgrade\r\nupgrade: %s\r\n" % value)
+                    head += b"connection: upgrade\r\nupgrade: %s\r\n" % value
                     break
-        return b"".join(parts)
+        return head
 
     # used by exchanges
 
