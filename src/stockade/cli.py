@@ -11,6 +11,7 @@ from stockade.control.commands import register as register_control_commands
 from stockade.edge.config import ConfigError, flags_config, parse_address
 from stockade.edge.server import ConfigSource, run
 from stockade.logs import configure_logging
+from stockade.rules.commands import register as register_rules_commands
 from stockade.terminal import fail
 
 app = typer.Typer(
@@ -135,6 +136,7 @@ def up(
 
 # The control plane and its client: control, zone, block, unblock, edges, token.
 register_control_commands(app)
+register_rules_commands(app)  # stockade rules check, stockade rules test
 
 
 def main() -> None:

@@ -319,11 +319,8 @@ class _Compiler:
         if node.operator is Op.IN:
             container = self.membership(right, left, expected, name)
             return lambda read: lambda values: read(values) in container
-        if isinstance(right, ast.SetLiteral | ast.ListName):
-            self.fail(
-                f"A set or a list goes after in, not after {node.operator.value}: write {name} in {self.source(right)}.",
-                right,
-            )
+        # The parser puts sets and lists after `in` only.
+        assert not isinstance(right, ast.SetLiteral | ast.ListName)
         self.check_literal(right, left, expected, name)
         if isinstance(right, ast.IpLiteral):
             return _ip_test(node.operator, right)
@@ -364,11 +361,7 @@ class _Compiler:
                 return self.lists.membership(right.name, left.kind)
             except ValueError as error:
                 self.fail(str(error), right)
-        if not isinstance(right, ast.SetLiteral):
-            self.fail(
-                f"in takes a set in braces or a list: write {name} in {{{self.source(right)}}}.",
-                right,
-            )
+        assert isinstance(right, ast.SetLiteral), "the parser gives in a set or a list"
         singles: list[object] = []
         ranges: list[tuple[int, int]] = []
         for item in right.items:

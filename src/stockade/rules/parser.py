@@ -229,8 +229,16 @@ class _Parser:
             self.advance()
             assert isinstance(token.value, ast.Network)
             return ast.IpLiteral(token.value, "/" in token.text, span)
-        if self.at("{"):
-            self.fail('A set {...} goes after in: write http.request.method in {"GET" "HEAD"}.')
+        if self.at("{") or token.kind is TokenKind.LIST:
+            self.fail(
+                "A set {...} or a list $name goes after in: write such as "
+                'http.request.method in {"GET" "HEAD"}.'
+            )
+        if self.at("true", "false"):
+            self.fail(
+                "Booleans are not compared: a boolean field is a condition on its own, such "
+                "as ssl, or not ssl."
+            )
         self.fail(
             f"Expected a value (a string in double quotes, a number or an IP address), "
             f"found {self.describe(token)}."
@@ -244,7 +252,8 @@ class _Parser:
             return ast.ListName(token.value, (token.start, token.end))
         if not self.at("{"):
             self.fail(
-                f"Expected a set {{...}} or a list $name after in, found {self.describe(token)}."
+                f"Expected a set {{...}} or a list $name after in, found "
+                f'{self.describe(token)}: write such as http.request.method in {{"GET" "HEAD"}}.'
             )
         self.advance()
         items: list[ast.StringLiteral | ast.IntLiteral | ast.IpLiteral | ast.IntRange] = []
