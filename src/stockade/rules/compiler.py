@@ -434,35 +434,38 @@ def _call(function: Function, arguments: list[_Typed]) -> _Typed:
     implementation = function.implementation
     first, rest = arguments[0], arguments[1:]
     read = first.read
-    if rest and all(argument.is_constant for argument in rest):
-        bound = [argument.constant for argument in rest]
-        if len(bound) == 1:
-            extra = bound[0]
-            apply: Callable[[Any, Any], Any] = lambda value, values: implementation(value, extra)  # noqa: E731
-            if not first.each and not first.optional:
-                return _Typed(function.result, lambda values: implementation(read(values), extra))
-        else:  # pragma: no cover - no built-in function takes three arguments
-            apply = lambda value, values: implementation(value, *bound)  # noqa: E731
-    elif rest:
+    if function.aggregates:
+        if first.optional:
+            return _Typed(function.result, lambda values: implementation(read(values) or ()))
+        return _Typed(function.result, lambda values: implementation(read(values)))
+    apply: Callable[[Any, Any], Any]
+    if all(argument.is_constant for argument in rest):
+        extra = tuple(argument.constant for argument in rest)
+        plain = not first.each and not first.optional
+        if plain and not extra:
+            return _Typed(function.result, lambda values: implementation(read(values)))
+        if plain and len(extra) == 1:
+            (only,) = extra
+            return _Typed(function.result, lambda values: implementation(read(values), only))
+        apply = lambda value, values: implementation(value, *extra)  # noqa: E731
+    else:
         others = [argument.read for argument in rest]
-        optional = any(argument.optional for argument in rest)
 
         def apply(value: Any, values: Any) -> Any:
             given = [other(values) for other in others]
-            if optional and None in given:
-                return None
-            return implementation(value, *given)
-    else:
-        if function.aggregates and first.optional:
-            return _Typed(function.result, lambda values: implementation(read(values) or ()))
-        if function.aggregates or not (first.each or first.optional):
-            return _Typed(function.result, lambda values: implementation(read(values)))
-        apply = lambda value, values: implementation(value)  # noqa: E731
+            return None if None in given else implementation(value, *given)
+
+    may_miss = any(argument.optional for argument in rest)
     if first.each:
         return _Typed(
-            array_of(function.result), lambda values: [apply(item, values) for item in read(values)]
+            array_of(function.result),
+            lambda values: [
+                result
+                for item in read(values)
+                if (result := apply(item, values)) is not None or not may_miss
+            ],
         )
-    if first.optional:
+    if first.optional or may_miss:
         return _Typed(
             function.result,
             lambda values: None if (value := read(values)) is None else apply(value, values),

@@ -265,9 +265,12 @@ class _Parser:
             item = self.literal()
             if isinstance(item, ast.IntLiteral) and self.at(".."):
                 self.advance()
+                high_token = self.token
                 high = self.literal()
                 if not isinstance(high, ast.IntLiteral):
-                    self.fail("A range goes from one number to another, such as 80..443.")
+                    self.fail(
+                        "A range goes from one number to another, such as 80..443.", high_token
+                    )
                 if high.value < item.value:
                     self.fail(
                         f"The range {item.value}..{high.value} is empty: put the smaller "
