@@ -7,8 +7,8 @@ import ipaddress
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stockade.rules import parse, to_text
 from stockade.rules import ast as tree
+from stockade.rules import parse, to_text
 from stockade.rules.lexer import INT_LIMIT
 from stockade.rules.parser import KEYWORDS
 

@@ -135,7 +135,7 @@ def request_values(text: str) -> RequestValues:
 
 
 def _headers(headers: dict[str, Any]) -> list[tuple[bytes, bytes]]:
-    pairs = []
+    pairs: list[tuple[bytes, bytes]] = []
     for name, value in headers.items():
         values = value if isinstance(value, list) else [value]
         if not all(isinstance(item, str) for item in values):
