@@ -212,13 +212,19 @@ class _Compiler:
                 ],
                 each=True,
             )
-        if target.optional:
-            return _Typed(
-                container.element,
-                lambda values: None if (found := read(values)) is None else pick(found),
-                optional=True,
+        # The usual shapes (headers["name"], then [0]) in one closure each, not two.
+        fused: Reader
+        if container.kind is Kind.MAP and not target.optional:
+            fused = lambda values: read(values).get(key)  # noqa: E731
+        elif container.kind is Kind.MAP:
+            fused = lambda values: None if (found := read(values)) is None else found.get(key)  # noqa: E731
+        elif target.optional:
+            fused = lambda values: (  # noqa: E731
+                None if (found := read(values)) is None or key >= len(found) else found[key]
             )
-        return _Typed(container.element, lambda values: pick(read(values)), optional=True)
+        else:
+            fused = lambda values: found[key] if key < len(found := read(values)) else None  # noqa: E731
+        return _Typed(container.element, fused, optional=True)
 
     def each(self, node: ast.Each) -> _Typed:
         target = self.typed(node.target)
@@ -396,6 +402,9 @@ def _ip_test(operator: Op, literal: ast.IpLiteral) -> Callable[[Reader], Predica
 
 
 def _logical(operator: ast.Logic, operands: list[Predicate]) -> Predicate:
+    if operator is ast.Logic.XOR and len(operands) == 2:
+        left, right = operands
+        return lambda values: left(values) != right(values)
     if operator is ast.Logic.XOR:
 
         def either(values: Any) -> bool:

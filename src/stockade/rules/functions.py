@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -55,6 +56,8 @@ BOOL_ARRAY_PARAMETER = Parameter(
 )
 
 
+# Several rules of a zone often decode the same query: the cache makes that one decoding.
+@lru_cache(maxsize=256)
 def _url_decode(text: str) -> str:
     # Undecodable bytes are kept as they came rather than replaced, so nothing is hidden.
     return unquote_plus(text, errors="surrogateescape")
