@@ -19,7 +19,8 @@ rules_app = typer.Typer(
 )
 
 ExpressionArgument = Annotated[
-    str, typer.Argument(metavar="EXPR", help="The rule, such as 'http.host eq \"a.example\"'.")
+    str,
+    typer.Argument(metavar="EXPRESSION", help="The rule, such as 'http.host eq \"a.example\"'."),
 ]
 ListOption = Annotated[
     list[str] | None,
@@ -58,7 +59,7 @@ def register(app: typer.Typer) -> None:
 
 @rules_app.command("check")
 def check(expression: ExpressionArgument, lists: ListOption = None) -> None:
-    """Check that EXPR is a valid rule: exit 0, or 2 with what is wrong and where."""
+    """Check that EXPRESSION is a valid rule: exit 0, or 2 with what is wrong and where."""
     _compiled(expression, lists)
     typer.echo(f"OK: a valid rule of {len(expression):,} characters.")
 
@@ -72,7 +73,7 @@ def test(
     ] = "{}",
     lists: ListOption = None,
 ) -> None:
-    """Print true when EXPR matches the request, false when it does not."""
+    """Print true when EXPRESSION matches the request, false when it does not."""
     rule = _compiled(expression, lists)
     values = request_values(request)
     typer.echo("true" if rule.matches(values) else "false")
