@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import socket
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from stockade.rules.ast import Network
 
@@ -56,6 +57,14 @@ class RangeSet:
     def __contains__(self, key: int) -> bool:
         index = bisect_right(self._starts, key) - 1
         return index >= 0 and key <= self._ends[index]
+
+    def test(self, read: Callable[[Any], int]) -> Callable[[Any], bool]:
+        """A predicate of `read(values) in self`, with the bisection inline: one call
+        fewer per request than going through `in`."""
+        starts, ends = self._starts, self._ends
+        return lambda values: (
+            (index := bisect_right(starts, key := read(values))) > 0 and key <= ends[index - 1]
+        )
 
     def __len__(self) -> int:
         """How many disjoint ranges remain after merging."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from stockade.rules import ast
-from stockade.rules.addresses import network_bounds
+from stockade.rules.addresses import RangeSet, network_bounds
 from stockade.rules.errors import RuleError
 from stockade.rules.functions import FUNCTIONS, Function
 from stockade.rules.lists import Membership, NamedLists, membership
@@ -86,6 +86,9 @@ class _Typed:
     optional: bool = False
     constant: object = None
     is_constant: bool = False
+    # For a comparison after [*]: the elements and the test of one, so that any() and
+    # all() stop at the first element that decides instead of testing every one.
+    elements: tuple[Reader, Predicate] | None = None
 
 
 def _identity(value: Any) -> Any:
@@ -189,42 +192,20 @@ class _Compiler:
                     f"never match: write [{ast.quote(key.lower())}].",
                     node,
                 )
-            pick: Callable[[Any], Any] = lambda found: found.get(key)  # noqa: E731
         elif container.kind is Kind.ARRAY:
             if not isinstance(key, int) or key < 0:
                 self.fail(
                     f"{self.source(node.target)} is an array: index it with a number from 0, such as [0], or with [*] for every element.",
                     node,
                 )
-            pick = lambda found: found[key] if key < len(found) else None  # noqa: E731
         else:
             self.fail(
                 f"{self.source(node.target)} is {container.described}; only arrays and maps have elements to pick with [...].",
                 node,
             )
         assert container.element is not None
-        read = target.read
-        if target.each:
-            return _Typed(
-                container.element,
-                lambda values: [
-                    item for found in read(values) if (item := pick(found)) is not None
-                ],
-                each=True,
-            )
-        # The usual shapes (headers["name"], then [0]) in one closure each, not two.
-        fused: Reader
-        if container.kind is Kind.MAP and not target.optional:
-            fused = lambda values: read(values).get(key)  # noqa: E731
-        elif container.kind is Kind.MAP:
-            fused = lambda values: None if (found := read(values)) is None else found.get(key)  # noqa: E731
-        elif target.optional:
-            fused = lambda values: (  # noqa: E731
-                None if (found := read(values)) is None or key >= len(found) else found[key]
-            )
-        else:
-            fused = lambda values: found[key] if key < len(found := read(values)) else None  # noqa: E731
-        return _Typed(container.element, fused, optional=True)
+        reader = _element_reader(target, key)
+        return _Typed(container.element, reader, each=target.each, optional=not target.each)
 
     def each(self, node: ast.Each) -> _Typed:
         target = self.typed(node.target)
@@ -311,7 +292,11 @@ class _Compiler:
         read = left.read
         if left.each:
             single = test(_identity)
-            return _Typed(array_of(BOOL), lambda values: [single(item) for item in read(values)])
+            return _Typed(
+                array_of(BOOL),
+                lambda values: [single(item) for item in read(values)],
+                elements=(read, single),
+            )
         if left.optional:
             single = test(_identity)
             return _Typed(BOOL, lambda values: (item := read(values)) is not None and single(item))
@@ -324,6 +309,8 @@ class _Compiler:
         right = node.right
         if node.operator is Op.IN:
             container = self.membership(right, left, expected, name)
+            if isinstance(container, RangeSet):
+                return container.test
             return lambda read: lambda values: read(values) in container
         # The parser puts sets and lists after `in` only.
         assert not isinstance(right, ast.SetLiteral | ast.ListName)
@@ -438,11 +425,56 @@ def _logical(operator: ast.Logic, operands: list[Predicate]) -> Predicate:
     return some
 
 
+def _element_reader(target: _Typed, key: str | int) -> Reader:
+    """The reader of target[key], a map's value or an array's element; None when there is
+    no such key. The usual shapes (headers["name"], then [0]) are one closure each."""
+    read = target.read
+    if isinstance(key, str):
+        if target.each:
+            return lambda values: [
+                item for found in read(values) if (item := found.get(key)) is not None
+            ]
+        if target.optional:
+            return lambda values: None if (found := read(values)) is None else found.get(key)
+        return lambda values: read(values).get(key)
+    if target.each:
+        return lambda values: [found[key] for found in read(values) if key < len(found)]
+    if target.optional:
+        return lambda values: (
+            None if (found := read(values)) is None or key >= len(found) else found[key]
+        )
+    return lambda values: found[key] if key < len(found := read(values)) else None
+
+
+def _short_circuit(wanted: bool, elements: Reader, single: Predicate) -> Predicate:
+    """any(...) (`wanted` true) or all(...) of a comparison after [*], stopping at the
+    first element whose test gives `wanted` (for all, the first that fails)."""
+    if wanted:
+
+        def some(values: Any) -> bool:
+            for item in elements(values):  # noqa: SIM110
+                if single(item):
+                    return True
+            return False
+
+        return some
+
+    def every(values: Any) -> bool:
+        for item in elements(values):  # noqa: SIM110
+            if not single(item):
+                return False
+        return True
+
+    return every
+
+
 def _call(function: Function, arguments: list[_Typed]) -> _Typed:
     """The reader of a checked call; constant arguments are bound once, here."""
     implementation = function.implementation
     first, rest = arguments[0], arguments[1:]
     read = first.read
+    if function.aggregates and first.elements is not None:
+        return _Typed(function.result, _short_circuit(function.name == "any", *first.elements))
     if function.aggregates:
         if first.optional:
             return _Typed(function.result, lambda values: implementation(read(values) or ()))
