@@ -23,11 +23,14 @@ class Kind(Enum):
     MAP = "Map"
 
 
-_SINGULAR = {
+# Each kind in words: one (with its article), many.
+_WORDS = {
     Kind.STRING: ("a string", "strings"),
     Kind.INT: ("a number", "numbers"),
     Kind.BOOL: ("a boolean", "booleans"),
     Kind.IP: ("an IP address", "IP addresses"),
+    Kind.ARRAY: ("an array", "arrays"),
+    Kind.MAP: ("a map", "maps"),
 }
 
 
@@ -46,16 +49,17 @@ class Type:
     @property
     def described(self) -> str:
         """The type in words, as error messages use it: "an array of strings"."""
-        if self.element is None:
-            return _SINGULAR[self.kind][0]
-        article = "an array" if self.kind is Kind.ARRAY else "a map"
-        return f"{article} of {self.element.plural}"
+        return self._words(plural=False)
 
     @property
     def plural(self) -> str:
+        """The same for many: "arrays of strings"."""
+        return self._words(plural=True)
+
+    def _words(self, plural: bool) -> str:
         if self.element is None:
-            return _SINGULAR[self.kind][1]
-        container = "arrays" if self.kind is Kind.ARRAY else "maps"
+            return _WORDS[self.kind][plural]
+        container = _WORDS[self.kind][plural]
         return f"{container} of {self.element.plural}"
 
 

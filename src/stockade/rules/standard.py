@@ -25,10 +25,9 @@ class RequestValues:
 
     __slots__ = (
         "_cookie",
+        "_first_values",
         "_header_map",
         "_ip_key",
-        "_referer",
-        "_user_agent",
         "asn",
         "body_size",
         "country",
@@ -68,8 +67,7 @@ class RequestValues:
         self.tls = tls
         self.body_size = body_size
         self._header_map: dict[str, list[str]] | None = None
-        self._user_agent: str | None = None
-        self._referer: str | None = None
+        self._first_values: dict[bytes, str] = {}
         self._cookie: str | None = None
         self._ip_key: int | None = None
 
@@ -88,24 +86,25 @@ class RequestValues:
         return found
 
     def _first(self, name: bytes) -> str:
-        for key, value in self.raw_headers:
-            if len(key) == len(name) and key.lower() == name:
-                return _text(value)
-        return ""
+        """The first value of the header `name` (lower case); empty when there is none.
+        Kept, so that the next rule reading it does not scan the headers again."""
+        found = self._first_values.get(name)
+        if found is None:
+            found = ""
+            for key, value in self.raw_headers:
+                if len(key) == len(name) and key.lower() == name:
+                    found = _text(value)
+                    break
+            self._first_values[name] = found
+        return found
 
     @property
     def user_agent(self) -> str:
-        found = self._user_agent
-        if found is None:
-            found = self._user_agent = self._first(b"user-agent")
-        return found
+        return self._first(b"user-agent")
 
     @property
     def referer(self) -> str:
-        found = self._referer
-        if found is None:
-            found = self._referer = self._first(b"referer")
-        return found
+        return self._first(b"referer")
 
     @property
     def cookie(self) -> str:
