@@ -4,8 +4,13 @@ was expected, with a caret under the part of the expression that is wrong."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from stockade.rules import RuleError, compile
+from stockade.rules import FUNCTIONS, STANDARD_SCHEME, RequestValues, RuleError, compile
+from stockade.rules import ast as tree
+from tests.rules.sample import request
+from tests.rules.test_ast import LITERALS, OPERATORS, SET_ITEMS
 
 # expression, where the caret goes (the text that starts there), the message
 TYPE_ERRORS = [
@@ -158,3 +163,59 @@ def test_the_message_shows_the_expression_and_a_caret_under_the_mistake() -> Non
         "          ^\n"
         "ip.src is an IP address; compare it with an IP or a CIDR range, not a string."
     )
+
+
+# Trees over the real fields and functions, mostly ill-typed: the compiler must refuse
+# each with a RuleError, never fail otherwise.
+FIELD_NAMES = [field.name for field in STANDARD_SCHEME]
+REAL_VALUES = st.recursive(
+    st.builds(tree.FieldRef, st.sampled_from(FIELD_NAMES)),
+    lambda inner: (
+        st.builds(tree.Index, inner, st.sampled_from(["accept", "A", 0, 1, -1]))
+        | st.builds(tree.Each, inner)
+        | st.builds(
+            tree.Call,
+            st.sampled_from([*FUNCTIONS, "nope"]),
+            st.lists(inner | LITERALS, min_size=1, max_size=2).map(tuple),
+        )
+    ),
+    max_leaves=4,
+)
+
+
+def real_expressions() -> st.SearchStrategy[tree.Expression]:
+    comparisons = st.builds(tree.Comparison, REAL_VALUES, OPERATORS, LITERALS) | st.builds(
+        tree.Comparison,
+        REAL_VALUES,
+        st.just(tree.Operator.IN),
+        st.builds(tree.SetLiteral, st.lists(SET_ITEMS, min_size=1, max_size=3).map(tuple))
+        | st.just(tree.ListName("names")),
+    )
+    return st.recursive(
+        comparisons | REAL_VALUES | st.builds(tree.BoolLiteral, st.booleans()),
+        lambda inner: (
+            st.builds(tree.Not, inner)
+            | st.builds(
+                tree.Logical,
+                st.sampled_from(list(tree.Logic)),
+                st.lists(inner, min_size=2, max_size=3).map(tuple),
+            )
+            | st.builds(tree.Call, st.sampled_from(["any", "all"]), st.tuples(inner))
+        ),
+        max_leaves=6,
+    )
+
+
+@settings(max_examples=600, deadline=None)
+@given(real_expressions())
+def test_the_compiler_refuses_with_a_rule_error_or_compiles_a_rule_that_runs(
+    expression: tree.Expression,
+) -> None:
+    text = tree.to_text(expression)
+    try:
+        rule = compile(text, lists={"names": ["a", "10.0.0.0/8"]})
+    except RuleError as error:
+        assert error.message
+        return
+    for values in (request(), RequestValues()):
+        assert isinstance(rule.matches(values), bool), text
