@@ -85,7 +85,8 @@ def _compiled(expression: str, lists: list[str] | None) -> Filter:
         name, equals, items = given.partition("=")
         if not equals or not name.strip():
             fail(
-                f"--list {given!r} is not NAME=ITEM,ITEM: write such as --list bad_ips=10.0.0.0/8,192.0.2.1.",
+                f"--list {given!r} is not NAME=ITEM,ITEM: write such as "
+                "--list bad_ips=10.0.0.0/8,192.0.2.1.",
                 2,
             )
         named[name.strip().lstrip("$")] = [
@@ -122,13 +123,15 @@ def request_values(text: str) -> RequestValues:
         kind, described, example = REQUEST_KEYS[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             fail(
-                f"In --request, {key!r} must be {described}, such as {example}, not {json.dumps(value)}.",
+                f"In --request, {key!r} must be {described}, such as {example}, "
+                f"not {json.dumps(value)}.",
                 2,
             )
         arguments[key] = value
     if "ip" in arguments and ip_key(arguments["ip"]) is None:
         fail(
-            f"In --request, 'ip' is {arguments['ip']!r}, which is not an IP address; give one such as \"192.0.2.7\".",
+            f"In --request, 'ip' is {arguments['ip']!r}, which is not an IP address; "
+            'give one such as "192.0.2.7".',
             2,
         )
     arguments["raw_headers"] = _headers(arguments.pop("headers", {}))

@@ -178,7 +178,8 @@ class _Compiler:
         if container.kind is Kind.MAP:
             if not isinstance(key, str):
                 self.fail(
-                    f'{self.source(node.target)} is a map: its keys are strings in quotes, such as ["user-agent"].',
+                    f"{self.source(node.target)} is a map: its keys are strings in quotes, "
+                    'such as ["user-agent"].',
                     node,
                 )
             field = (
@@ -195,12 +196,14 @@ class _Compiler:
         elif container.kind is Kind.ARRAY:
             if not isinstance(key, int) or key < 0:
                 self.fail(
-                    f"{self.source(node.target)} is an array: index it with a number from 0, such as [0], or with [*] for every element.",
+                    f"{self.source(node.target)} is an array: index it with a number from 0, "
+                    "such as [0], or with [*] for every element.",
                     node,
                 )
         else:
             self.fail(
-                f"{self.source(node.target)} is {container.described}; only arrays and maps have elements to pick with [...].",
+                f"{self.source(node.target)} is {container.described}; only arrays and maps "
+                "have elements to pick with [...].",
                 node,
             )
         assert container.element is not None
@@ -212,7 +215,8 @@ class _Compiler:
         kind, element = target.type.kind, target.type.element
         if kind not in (Kind.ARRAY, Kind.MAP) or element is None:
             self.fail(
-                f"{self.source(node.target)} is {target.type.described}; [*] goes after an array or a map.",
+                f"{self.source(node.target)} is {target.type.described}; [*] goes after an "
+                "array or a map.",
                 node,
             )
         if target.each:
@@ -270,14 +274,16 @@ class _Compiler:
         kind, name = left.type.kind, self.source(node.left)
         if kind is Kind.BOOL:
             self.fail(
-                f"{name} is a boolean: use it on its own ({name}) or negated (not {name}), without an operator.",
+                f"{name} is a boolean: use it on its own ({name}) or negated (not {name}), "
+                "without an operator.",
                 node.right,
             )
         if kind in (Kind.ARRAY, Kind.MAP):
             pick = "[0]" if kind is Kind.ARRAY else '["name"]'
             self.fail(
                 f"{name} is {left.type.described}: compare one element ({name}{pick}) or each "
-                f"one inside any(...) or all(...), such as any({name}[*] {node.operator.value} ...).",
+                "one inside any(...) or all(...), such as "
+                f"any({name}[*] {node.operator.value} ...).",
                 node.left,
             )
         allowed, expected = _OPERATORS[kind]
@@ -285,7 +291,8 @@ class _Compiler:
             names = [op.value for op in Op if op in allowed]
             words = ", ".join(names[:-1]) + " or " + names[-1]
             self.fail(
-                f"{node.operator.value} does not work on {left.type.plural}, and {name} is {left.type.described}; use {words}.",
+                f"{node.operator.value} does not work on {left.type.plural}, and {name} is "
+                f"{left.type.described}; use {words}.",
                 node,
             )
         test = self.test(node, left.type, expected, name)
