@@ -69,7 +69,12 @@ def test(
     expression: ExpressionArgument,
     request: Annotated[
         str,
-        typer.Option("--request", metavar="JSON", help="The request, as a JSON object."),
+        typer.Option(
+            "--request",
+            metavar="JSON",
+            help="The request, as a JSON object with any of the keys method, host, path, "
+            "query, version, headers, ip, country, asn, tls, body_size.",
+        ),
     ] = "{}",
     lists: ListOption = None,
 ) -> None:
