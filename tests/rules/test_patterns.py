@@ -1,10 +1,24 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 
-from stockade.rules.patterns import PatternError, regex_matcher, wildcard_matcher
+from stockade.rules.patterns import PatternError, Test, regex_test, wildcard_test
+
+
+def on_text(test: Test) -> Callable[[str], bool]:
+    """The test run on a string itself rather than on a request's field."""
+    return test(lambda text: text)
+
+
+def regex_matcher(pattern: str) -> Callable[[str], bool]:
+    return on_text(regex_test(pattern))
+
+
+def wildcard_matcher(pattern: str, case_sensitive: bool) -> Callable[[str], bool]:
+    return on_text(wildcard_test(pattern, case_sensitive))
 
 
 def test_regexes_match_anywhere_in_the_text() -> None:

@@ -17,7 +17,7 @@ from stockade.rules.errors import RuleError
 from stockade.rules.functions import FUNCTIONS, Function
 from stockade.rules.lists import Membership, NamedLists, membership
 from stockade.rules.parser import parse
-from stockade.rules.patterns import PatternError, regex_matcher, wildcard_matcher
+from stockade.rules.patterns import PatternError, regex_test, wildcard_test
 from stockade.rules.scheme import (
     BOOL,
     INT,
@@ -329,9 +329,8 @@ class _Compiler:
             assert isinstance(value, str)
             try:
                 if node.operator is Op.MATCHES:
-                    matcher = regex_matcher(value)
-                else:
-                    matcher = wildcard_matcher(value, node.operator is Op.STRICT_WILDCARD)
+                    return regex_test(value)
+                return wildcard_test(value, node.operator is Op.STRICT_WILDCARD)
             except PatternError as error:
                 self.fail(
                     f"This regular expression cannot be used: {error}. Rules use RE2 syntax, "
@@ -339,7 +338,6 @@ class _Compiler:
                     "linear.",
                     right,
                 )
-            return lambda read: lambda values: matcher(read(values))
         return _COMPARE[node.operator](value)
 
     def check_literal(self, literal: ast.Node, left: Type, expected: str, name: str) -> None:
