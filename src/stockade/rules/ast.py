@@ -39,114 +39,107 @@ class Logic(Enum):
     AND = "and"
 
 
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """What every node has: where it was written (by keyword, left out of equality)."""
+
+    span: Span = field(default=NO_SPAN, compare=False, kw_only=True)
+
+
 # values a rule reads
 
 
 @dataclass(frozen=True, slots=True)
-class FieldRef:
+class FieldRef(_Written):
     name: str
-    span: Span = field(default=NO_SPAN, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
-class Index:
+class Index(_Written):
     """`target["key"]` of a map or `target[0]` of an array."""
 
     target: Value
     key: str | int
-    span: Span = field(default=NO_SPAN, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
-class Each:
+class Each(_Written):
     """`target[*]`: every element of an array (or every value of a map), one by one."""
 
     target: Value
-    span: Span = field(default=NO_SPAN, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
-class Call:
+class Call(_Written):
     function: str
     arguments: tuple[Expression, ...]
-    span: Span = field(default=NO_SPAN, compare=False)
 
 
 # literals
 
 
 @dataclass(frozen=True, slots=True)
-class StringLiteral:
+class StringLiteral(_Written):
     value: str
-    span: Span = field(default=NO_SPAN, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
-class IntLiteral:
+class IntLiteral(_Written):
     value: int
-    span: Span = field(default=NO_SPAN, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
-class IpLiteral:
+class IpLiteral(_Written):
     """An address (`prefix_written` false) or a CIDR range; both held as a network."""
 
     network: Network
     prefix_written: bool
-    span: Span = field(default=NO_SPAN, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
-class IntRange:
+class IntRange(_Written):
     low: int
     high: int
-    span: Span = field(default=NO_SPAN, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
-class SetLiteral:
+class SetLiteral(_Written):
     items: tuple[StringLiteral | IntLiteral | IpLiteral | IntRange, ...]
-    span: Span = field(default=NO_SPAN, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
-class ListName:
+class ListName(_Written):
     """`$name`: a list of values given when the rule is compiled."""
 
     name: str
-    span: Span = field(default=NO_SPAN, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
-class BoolLiteral:
+class BoolLiteral(_Written):
     value: bool
-    span: Span = field(default=NO_SPAN, compare=False)
 
 
 # predicates
 
 
 @dataclass(frozen=True, slots=True)
-class Comparison:
+class Comparison(_Written):
     left: Value
     operator: Operator
     right: Operand
-    span: Span = field(default=NO_SPAN, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
-class Not:
+class Not(_Written):
     operand: Expression
-    span: Span = field(default=NO_SPAN, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
-class Logical:
+class Logical(_Written):
     """Two or more operands joined by one operator: `a and b and c` is one node."""
 
     operator: Logic
     operands: tuple[Expression, ...]
-    span: Span = field(default=NO_SPAN, compare=False)
 
 
 Value = FieldRef | Index | Each | Call

@@ -123,7 +123,7 @@ class _Parser:
             operands.append(self.logical(tighter) if tighter else self.negation())
         if len(operands) == 1:
             return operands[0]
-        return ast.Logical(operator, tuple(operands), self.span_from(start))
+        return ast.Logical(operator, tuple(operands), span=self.span_from(start))
 
     def negation(self) -> ast.Expression:
         if not self.at("not", "!"):
@@ -132,7 +132,7 @@ class _Parser:
         self.enter()
         operand = self.negation()
         self.depth -= 1
-        return ast.Not(operand, self.span_from(start))
+        return ast.Not(operand, span=self.span_from(start))
 
     def primary(self) -> ast.Expression:
         token = self.token
@@ -145,7 +145,7 @@ class _Parser:
             return inner
         if self.at("true", "false"):
             self.advance()
-            return ast.BoolLiteral(token.text == "true", (token.start, token.end))
+            return ast.BoolLiteral(token.text == "true", span=(token.start, token.end))
         if token.kind is TokenKind.WORD and token.text not in KEYWORDS:
             return self.comparison()
         self.fail(
@@ -167,7 +167,7 @@ class _Parser:
             return left
         self.advance()
         right = self.set_or_list() if operator is ast.Operator.IN else self.literal()
-        return ast.Comparison(left, operator, right, self.span_from(start))
+        return ast.Comparison(left, operator, right, span=self.span_from(start))
 
     def value(self) -> ast.Value:
         token = self.advance()
@@ -175,7 +175,7 @@ class _Parser:
         if self.at("("):
             value = self.call(token)
         else:
-            value = ast.FieldRef(token.text, (token.start, token.end))
+            value = ast.FieldRef(token.text, span=(token.start, token.end))
         levels = 0
         while self.at("["):
             self.advance()
@@ -184,7 +184,7 @@ class _Parser:
             key = self.token
             if self.at("*"):
                 self.advance()
-                value = ast.Each(value, self.span_from(token.start))
+                value = ast.Each(value, span=self.span_from(token.start))
                 self.expect("]", "after [*")
                 continue
             if key.kind not in (TokenKind.STRING, TokenKind.INT):
@@ -195,7 +195,7 @@ class _Parser:
             self.advance()
             self.expect("]", "after the key")
             assert isinstance(key.value, str | int)
-            value = ast.Index(value, key.value, self.span_from(token.start))
+            value = ast.Index(value, key.value, span=self.span_from(token.start))
         self.depth -= levels
         return value
 
@@ -212,7 +212,7 @@ class _Parser:
                 arguments.append(self.logical(ast.Logic.OR))
         self.advance()
         self.depth -= 1
-        return ast.Call(name.text, tuple(arguments), self.span_from(name.start))
+        return ast.Call(name.text, tuple(arguments), span=self.span_from(name.start))
 
     def literal(self) -> ast.Literal:
         token = self.token
@@ -220,15 +220,15 @@ class _Parser:
         if token.kind is TokenKind.STRING:
             self.advance()
             assert isinstance(token.value, str)
-            return ast.StringLiteral(token.value, span)
+            return ast.StringLiteral(token.value, span=span)
         if token.kind is TokenKind.INT:
             self.advance()
             assert isinstance(token.value, int)
-            return ast.IntLiteral(token.value, span)
+            return ast.IntLiteral(token.value, span=span)
         if token.kind is TokenKind.IP:
             self.advance()
             assert isinstance(token.value, ast.Network)
-            return ast.IpLiteral(token.value, "/" in token.text, span)
+            return ast.IpLiteral(token.value, "/" in token.text, span=span)
         if self.at("{") or token.kind is TokenKind.LIST:
             self.fail(
                 "A set {...} or a list $name goes after in: write such as "
@@ -249,7 +249,7 @@ class _Parser:
         if token.kind is TokenKind.LIST:
             self.advance()
             assert isinstance(token.value, str)
-            return ast.ListName(token.value, (token.start, token.end))
+            return ast.ListName(token.value, span=(token.start, token.end))
         if not self.at("{"):
             self.fail(
                 f"Expected a set {{...}} or a list $name after in, found "
@@ -277,7 +277,9 @@ class _Parser:
                         "number first.",
                         token=self.tokens[self.index - 1],
                     )
-                items.append(ast.IntRange(item.value, high.value, (item.span[0], high.span[1])))
+                items.append(
+                    ast.IntRange(item.value, high.value, span=(item.span[0], high.span[1]))
+                )
             else:
                 items.append(item)
         self.advance()
@@ -285,4 +287,4 @@ class _Parser:
             self.fail(
                 "This set is empty, so nothing would match: give it at least one value.", token
             )
-        return ast.SetLiteral(tuple(items), self.span_from(token.start))
+        return ast.SetLiteral(tuple(items), span=self.span_from(token.start))
