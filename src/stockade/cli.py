@@ -11,6 +11,7 @@ from stockade.control.commands import register as register_control_commands
 from stockade.edge.config import ConfigError, flags_config, parse_address
 from stockade.edge.server import ConfigSource, run
 from stockade.logs import configure_logging
+from stockade.rules.commands import register as register_rules_commands
 from stockade.terminal import fail
 from stockade.watch.simulate import register as register_watch_commands
 
@@ -136,7 +137,8 @@ def up(
 
 # The control plane and its client: control, zone, block, unblock, edges, token.
 register_control_commands(app)
-register_watch_commands(app)
+register_rules_commands(app)  # stockade rules check, stockade rules test
+register_watch_commands(app)  # stockade watch simulate
 
 
 def main() -> None:

@@ -1,0 +1,222 @@
+"""The standard scheme: the fields of an HTTP request, as Cloudflare names them, and the
+per-request values object they are read from.
+
+`RequestValues` is built once per request and costs little to build: the fields most
+rules never read (the header map, the cookie, the parsed address) are worked out on
+first use and kept."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from operator import attrgetter
+
+from stockade.rules.addresses import ip_key
+from stockade.rules.scheme import BOOL, INT, IP, STRING, Field, Scheme, array_of, map_of
+
+
+def _text(raw: bytes) -> str:
+    # Lossless for any bytes, and the usual reading of the UTF-8 browsers send.
+    return raw.decode("utf-8", "surrogateescape")
+
+
+class RequestValues:
+    """One request, as rules see it. Headers are the raw (name, value) pairs in the
+    order received, names in any case."""
+
+    __slots__ = (
+        "_cookie",
+        "_first_values",
+        "_header_map",
+        "_ip_key",
+        "asn",
+        "body_size",
+        "country",
+        "host",
+        "ip",
+        "method",
+        "path",
+        "query",
+        "raw_headers",
+        "tls",
+        "version",
+    )
+
+    def __init__(
+        self,
+        method: str = "GET",
+        host: str = "",
+        path: str = "/",
+        query: str = "",
+        version: str = "HTTP/1.1",
+        raw_headers: Sequence[tuple[bytes, bytes]] = (),
+        ip: str = "127.0.0.1",
+        country: str = "",
+        asn: int = 0,
+        tls: bool = False,
+        body_size: int = 0,
+    ) -> None:
+        self.method = method
+        self.host = host
+        self.path = path
+        self.query = query
+        self.version = version
+        self.raw_headers = raw_headers
+        self.ip = ip
+        self.country = country
+        self.asn = asn
+        self.tls = tls
+        self.body_size = body_size
+        self._header_map: dict[str, list[str]] | None = None
+        self._first_values: dict[bytes, str] = {}
+        self._cookie: str | None = None
+        self._ip_key: int | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"{self.path}?{self.query}" if self.query else self.path
+
+    @property
+    def headers(self) -> dict[str, list[str]]:
+        """Lower-cased name -> every value of that header, in order."""
+        found = self._header_map
+        if found is None:
+            found = self._header_map = {}
+            for name, value in self.raw_headers:
+                found.setdefault(_text(name).lower(), []).append(_text(value))
+        return found
+
+    def _first(self, name: bytes) -> str:
+        """The first value of the header `name` (lower case); empty when there is none.
+        Kept, so that the next rule reading it does not scan the headers again."""
+        found = self._first_values.get(name)
+        if found is None:
+            found = ""
+            for key, value in self.raw_headers:
+                if len(key) == len(name) and key.lower() == name:
+                    found = _text(value)
+                    break
+            self._first_values[name] = found
+        return found
+
+    @property
+    def user_agent(self) -> str:
+        return self._first(b"user-agent")
+
+    @property
+    def referer(self) -> str:
+        return self._first(b"referer")
+
+    @property
+    def cookie(self) -> str:
+        """Every Cookie header, joined as one would be (HTTP/2 splits them)."""
+        found = self._cookie
+        if found is None:
+            found = self._cookie = "; ".join(
+                _text(value) for key, value in self.raw_headers if key.lower() == b"cookie"
+            )
+        return found
+
+    @property
+    def ip_key(self) -> int:
+        """The visitor's address as rules compare it; -1 (matching no range) if invalid."""
+        found = self._ip_key
+        if found is None:
+            key = ip_key(self.ip)
+            found = self._ip_key = -1 if key is None else key
+        return found
+
+
+STANDARD_SCHEME = Scheme(
+    [
+        Field(
+            "http.host", STRING, attrgetter("host"), "The Host header, as sent.", '"forum.example"'
+        ),
+        Field(
+            "http.request.method",
+            STRING,
+            attrgetter("method"),
+            "The request method, in capitals.",
+            '"POST"',
+        ),
+        Field(
+            "http.request.uri",
+            STRING,
+            attrgetter("uri"),
+            "The path and, after a ?, the query string.",
+            '"/search?q=x"',
+        ),
+        Field(
+            "http.request.uri.path",
+            STRING,
+            attrgetter("path"),
+            "The path, as sent (not decoded).",
+            '"/wp-login.php"',
+        ),
+        Field(
+            "http.request.uri.query",
+            STRING,
+            attrgetter("query"),
+            "The query string without the ?; empty when there is none.",
+            '"q=x&page=2"',
+        ),
+        Field(
+            "http.request.version", STRING, attrgetter("version"), "The HTTP version.", '"HTTP/1.1"'
+        ),
+        Field(
+            "http.request.headers",
+            map_of(array_of(STRING)),
+            attrgetter("headers"),
+            "Every header: lower-cased name -> its values, in the order received.",
+            '{"accept": ["text/html"]}',
+            lowercase_keys=True,
+        ),
+        Field(
+            "http.user_agent",
+            STRING,
+            attrgetter("user_agent"),
+            "The first User-Agent header; empty when there is none.",
+            '"curl/8.5.0"',
+        ),
+        Field(
+            "http.referer",
+            STRING,
+            attrgetter("referer"),
+            "The first Referer header; empty when there is none.",
+            '"https://forum.example/"',
+        ),
+        Field(
+            "http.cookie",
+            STRING,
+            attrgetter("cookie"),
+            'Every Cookie header, joined with "; "; empty when there is none.',
+            '"session=abc; theme=dark"',
+        ),
+        Field(
+            "ip.src", IP, attrgetter("ip_key"), "The visitor's IP address (v4 or v6).", "192.0.2.7"
+        ),
+        Field(
+            "ip.src.country",
+            STRING,
+            attrgetter("country"),
+            "The visitor's country, ISO 3166-1 two-letter code in capitals; empty when unknown.",
+            '"FR"',
+        ),
+        Field(
+            "ip.src.asnum",
+            INT,
+            attrgetter("asn"),
+            "The visitor's autonomous system number; 0 when unknown.",
+            "13335",
+        ),
+        Field(
+            "ssl", BOOL, attrgetter("tls"), "True when the request came over TLS (HTTPS).", "true"
+        ),
+        Field(
+            "http.request.body.size",
+            INT,
+            attrgetter("body_size"),
+            "The request body's size in bytes, as announced by Content-Length (0 when none).",
+            "1024",
+        ),
+    ]
+)

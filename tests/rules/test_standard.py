@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from stockade.rules import STANDARD_SCHEME, RequestValues, ip_key
+from tests.rules.sample import request
+
+
+def test_every_field_reads_the_sample_request() -> None:
+    values = request()
+    read = {field.name: field.read(values) for field in STANDARD_SCHEME}
+    assert read == {
+        "http.host": "forum.example",
+        "http.request.method": "POST",
+        "http.request.uri": "/wp-login.php?next=%2Fadmin",
+        "http.request.uri.path": "/wp-login.php",
+        "http.request.uri.query": "next=%2Fadmin",
+        "http.request.version": "HTTP/1.1",
+        "http.request.headers": {
+            "host": ["forum.example"],
+            "user-agent": ["Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"],
+            "accept": ["text/html", "application/json"],
+            "referer": ["https://forum.example/threads/12"],
+            "cookie": ["session=abc", "theme=dark"],
+            "x-empty": [""],
+        },
+        "http.user_agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+        "http.referer": "https://forum.example/threads/12",
+        "http.cookie": "session=abc; theme=dark",
+        "ip.src": ip_key("192.0.2.7"),
+        "ip.src.country": "FR",
+        "ip.src.asnum": 64500,
+        "ssl": True,
+        "http.request.body.size": 512,
+    }
+
+
+def test_a_bare_request_has_empty_values() -> None:
+    values = RequestValues()
+    assert (values.uri, values.user_agent, values.referer, values.cookie) == ("/", "", "", "")
+    assert values.headers == {}
+
+
+def test_lazy_fields_are_worked_out_once() -> None:
+    values = request()
+    assert values.headers is values.headers
+    assert values.ip_key == values.ip_key == ip_key("192.0.2.7")
+
+
+def test_an_invalid_address_matches_no_range() -> None:
+    assert RequestValues(ip="not an address").ip_key == -1
+
+
+def test_bytes_that_are_not_utf8_survive() -> None:
+    values = RequestValues(raw_headers=[(b"User-Agent", b"caf\xe9")])
+    assert values.user_agent == "caf\udce9"
