@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from stockade.rules import STANDARD_SCHEME, RequestValues, ip_key
+from stockade.rules import STANDARD_SCHEME, RequestValues, compile, ip_key
 from tests.rules.sample import request
 
 
@@ -52,3 +52,24 @@ def test_an_invalid_address_matches_no_range() -> None:
 def test_bytes_that_are_not_utf8_survive() -> None:
     values = RequestValues(raw_headers=[(b"User-Agent", b"caf\xe9")])
     assert values.user_agent == "caf\udce9"
+
+
+def test_country_and_network_are_located_once_and_only_when_a_rule_reads_them() -> None:
+    asked: list[str] = []
+
+    def locate(ip: str) -> tuple[str, int]:
+        asked.append(ip)
+        return "DE", 3320
+
+    values = RequestValues(ip="192.0.2.7", path="/admin", locate=locate)
+    assert compile('http.request.uri.path eq "/admin"').matches(values)
+    assert asked == []
+    assert compile('ip.src.country eq "DE" and ip.src.asnum eq 3320').matches(values)
+    assert compile("ip.src.asnum eq 3320").matches(values)
+    assert asked == ["192.0.2.7"]
+
+
+def test_given_country_and_network_win_over_locate() -> None:
+    values = RequestValues(country="FR", locate=lambda ip: ("DE", 3320))
+    assert (values.country, values.asn) == ("FR", 3320)
+    assert (RequestValues().country, RequestValues().asn) == ("", 0)

@@ -2,12 +2,12 @@
 per-request values object they are read from.
 
 `RequestValues` is built once per request and costs little to build: the fields most
-rules never read (the header map, the cookie, the parsed address) are worked out on
-first use and kept."""
+rules never read (the header map, the cookie, the parsed address, the country and the
+network, which take a database lookup) are worked out on first use and kept."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from operator import attrgetter
 
 from stockade.rules.addresses import ip_key
@@ -19,18 +19,25 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
+# Where an address is: its country code and its autonomous system number ("" and 0 when
+# unknown). The edge gives its databases' lookup; it runs only if a rule asks.
+Locate = Callable[[str], tuple[str, int]]
+
+
 class RequestValues:
     """One request, as rules see it. Headers are the raw (name, value) pairs in the
-    order received, names in any case."""
+    order received, names in any case. Country and network come from `country` and `asn`
+    when given, else from `locate` on first use."""
 
     __slots__ = (
+        "_asn",
         "_cookie",
+        "_country",
         "_first_values",
         "_header_map",
         "_ip_key",
-        "asn",
+        "_locate",
         "body_size",
-        "country",
         "host",
         "ip",
         "method",
@@ -50,10 +57,11 @@ class RequestValues:
         version: str = "HTTP/1.1",
         raw_headers: Sequence[tuple[bytes, bytes]] = (),
         ip: str = "127.0.0.1",
-        country: str = "",
-        asn: int = 0,
+        country: str | None = None,
+        asn: int | None = None,
         tls: bool = False,
         body_size: int = 0,
+        locate: Locate | None = None,
     ) -> None:
         self.method = method
         self.host = host
@@ -62,14 +70,36 @@ class RequestValues:
         self.version = version
         self.raw_headers = raw_headers
         self.ip = ip
-        self.country = country
-        self.asn = asn
+        self._country = country
+        self._asn = asn
+        self._locate = locate
         self.tls = tls
         self.body_size = body_size
         self._header_map: dict[str, list[str]] | None = None
         self._first_values: dict[bytes, str] = {}
         self._cookie: str | None = None
         self._ip_key: int | None = None
+
+    @property
+    def country(self) -> str:
+        if self._country is None:
+            self._where()
+        assert self._country is not None
+        return self._country
+
+    @property
+    def asn(self) -> int:
+        if self._asn is None:
+            self._where()
+        assert self._asn is not None
+        return self._asn
+
+    def _where(self) -> None:
+        country, asn = self._locate(self.ip) if self._locate is not None else ("", 0)
+        if self._country is None:
+            self._country = country
+        if self._asn is None:
+            self._asn = asn
 
     @property
     def uri(self) -> str:
