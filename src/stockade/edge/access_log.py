@@ -32,6 +32,8 @@ class AccessLogRecord(msgspec.Struct, array_like=False, omit_defaults=True):
     error_source: str = ""
     error: str = ""
     challenge: str = ""
+    # "rule-id:action" of each firewall rule that matched, in order.
+    firewall: list[str] = msgspec.field(default_factory=list)
 
 
 class AccessLog:
@@ -98,4 +100,5 @@ def _record(wall: float, ctx: RequestContext, ended: float) -> AccessLogRecord:
         error_source=error.source if error is not None else "",
         error=error.message if error is not None else "",
         challenge=ctx.challenge,
+        firewall=[f"{rule}:{action}" for _, rule, action in ctx.firewall_matches or ()],
     )

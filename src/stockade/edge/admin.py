@@ -46,7 +46,13 @@ class EdgeCollector:
             "Challenge outcomes, by zone: issued, failed, passed, cleared.",
             labels=["zone", "outcome"],
         )
+        firewall = CounterMetricFamily(
+            "stockade_edge_firewall_matches",
+            "Requests each firewall rule matched, by zone, rule id and action.",
+            labels=["zone", "rule", "action"],
+        )
         totals: dict[tuple[str, int], int] = {}
+        firewall_totals: dict[tuple[str, str, str], int] = {}
         challenge_totals: dict[tuple[str, str], int] = {}
         error_totals: dict[str, int] = {}
         buckets = [0] * (len(LATENCY_BUCKETS) + 1)
@@ -63,12 +69,15 @@ class EdgeCollector:
             _add(pool_open, snapshot["pool_open"])
             _add(pool_idle, snapshot["pool_idle"])
             _add(challenge_totals, snapshot["challenges"])
+            _add(firewall_totals, snapshot["firewall"])
         for (zone, status), value in sorted(totals.items()):
             requests.add_metric([zone, str(status)], value)
         for source, value in sorted(error_totals.items()):
             errors.add_metric([source], value)
         for (zone, outcome), value in sorted(challenge_totals.items()):
             challenges.add_metric([zone, outcome], value)
+        for labels, value in sorted(firewall_totals.items()):
+            firewall.add_metric(list(labels), value)
         connections.add_metric([], open_connections)
         for origin in sorted(pool_open):
             pool.add_metric([origin, "open"], pool_open[origin])
@@ -84,7 +93,7 @@ class EdgeCollector:
             buckets=cumulative,
             sum_value=latency_sum,
         )
-        yield from (requests, errors, challenges, connections, pool, latency)
+        yield from (requests, errors, challenges, firewall, connections, pool, latency)
 
 
 def _add(total: dict[Any, int], part: dict[Any, int]) -> None:

@@ -114,6 +114,11 @@ class ZoneChallenge:
             return self.verify(ctx, query)
         if not self.under_attack:
             return None
+        return self.demand(ctx)
+
+    def demand(self, ctx: RequestContext) -> Answer | None:
+        """Challenge this request (the zone is under attack, or a rule says so): None if
+        the visitor has clearance, else the challenge page."""
         if self.cleared(ctx, time.time()):
             ctx.challenge = "cleared"
             return None

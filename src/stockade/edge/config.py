@@ -12,7 +12,8 @@ from pathlib import Path
 
 import msgspec
 
-from stockade.policy import Enforcement, Snapshot, VerifyKey, Zone, ZoneError
+from stockade.edge.firewall import compile_rule
+from stockade.policy import Enforcement, FirewallRule, Snapshot, VerifyKey, Zone, ZoneError
 
 
 class ConfigError(ValueError):
@@ -152,6 +153,10 @@ def config_from_dict(raw: object, *, source: str) -> EdgeConfig:
         raise ConfigError(f"{source}: {_explain(error)}") from None
     try:
         config.snapshot()
+        # Compiled here too, so that a rule's error is the file's error, with its caret.
+        for zone in config.zones:
+            for rule in zone.firewall_rules:
+                compile_rule(rule, zone.name)
     except ZoneError as error:
         raise ConfigError(f"{source}: {error}") from None
     return config
@@ -172,6 +177,13 @@ def flags_config(routes: list[str], settings: dict[str, object]) -> EdgeConfig:
     return config_from_dict({"edge": settings, "zones": zones}, source="command line")
 
 
+# The tables a zone holds lists of, as `[[zones.KEY]]` in a file.
+_ZONE_TABLES: dict[str, type[msgspec.Struct]] = {
+    "enforcements": Enforcement,
+    "firewall_rules": FirewallRule,
+}
+
+
 def _check_zone_keys(raw: object, source: str) -> None:
     """Snapshot types accept unknown fields (a newer control plane may add some), but in a
     file an unknown key is a typo that would silently change nothing."""
@@ -182,14 +194,11 @@ def _check_zone_keys(raw: object, source: str) -> None:
         if not isinstance(zone, dict):
             continue
         _refuse_unknown(zone, Zone, f"zones[{index}]", source)
-        enforcements = zone.get("enforcements", [])
-        for position, enforcement in enumerate(
-            enforcements if isinstance(enforcements, list) else []
-        ):
-            if isinstance(enforcement, dict):
-                _refuse_unknown(
-                    enforcement, Enforcement, f"zones[{index}].enforcements[{position}]", source
-                )
+        for key, kind in _ZONE_TABLES.items():
+            tables = zone.get(key, [])
+            for position, table in enumerate(tables if isinstance(tables, list) else []):
+                if isinstance(table, dict):
+                    _refuse_unknown(table, kind, f"zones[{index}].{key}[{position}]", source)
 
 
 @functools.cache

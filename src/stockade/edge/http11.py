@@ -6,14 +6,15 @@ import http
 import time
 from typing import Final
 
-# RFC 9110 renamed a few reason phrases that Python's table still has in their old form.
-_PHRASES = {status.value: status.phrase for status in http.HTTPStatus} | {
+# Reason phrases by status; RFC 9110 renamed a few that Python's table still has in their
+# old form.
+PHRASES: Final[dict[int, str]] = {status.value: status.phrase for status in http.HTTPStatus} | {
     413: "Content Too Large",
     414: "URI Too Long",
     422: "Unprocessable Content",
 }
 STATUS_LINES: Final[dict[int, bytes]] = {
-    status: b"HTTP/1.1 %d %s\r\n" % (status, phrase.encode()) for status, phrase in _PHRASES.items()
+    status: b"HTTP/1.1 %d %s\r\n" % (status, phrase.encode()) for status, phrase in PHRASES.items()
 }
 
 

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Literal
 
 from mypy_extensions import mypyc_attr
 
+from stockade.edge.firewall import SKIP_CHALLENGE
+
 if TYPE_CHECKING:
     from stockade.edge.origins import Origin
     from stockade.edge.pages import Answer
@@ -37,9 +39,11 @@ class RequestContext:
     `__init__` stays interpreted, and one of these is made for every request."""
 
     __slots__ = (
+        "body_size",
         "challenge",
         "client_ip",
         "error",
+        "firewall_matches",
         "headers",
         "host",
         "http_version",
@@ -50,6 +54,7 @@ class RequestContext:
         "response_bytes",
         "route",
         "scheme",
+        "skips",
         "sni",
         "started",
         "status",
@@ -91,6 +96,11 @@ class RequestContext:
         self.error: ProxyError | None = None
         # What the challenge phase did: issued, failed, passed, cleared, or "" (nothing).
         self.challenge = ""
+        self.body_size = 0  # as Content-Length announces it
+        # (zone, rule id, action) of each firewall rule that matched, if any did.
+        self.firewall_matches: list[tuple[str, str, str]] | None = None
+        # Later phases to pass over (edge/firewall.py SKIP_*), as rules decided.
+        self.skips = 0
 
     def header(self, name: bytes) -> bytes | None:
         """The first value of a request header; `name` in lower case."""
@@ -103,8 +113,8 @@ class RequestContext:
 # Compiled builds (docs/performance.md) keep this class open to subclasses in Python.
 @mypyc_attr(allow_interpreted_subclasses=True)
 class Lifecycle:
-    """Stockade's phases. Later phases (access rules, rate limits, firewall) slot into
-    `request_filter` between enforcement and the challenge, in that order."""
+    """Stockade's phases. Access rules and rate limits will slot into `request_filter`
+    around the firewall rules: access rules before them, rate limits after."""
 
     def __init__(self, edge: Edge) -> None:
         self.edge = edge
@@ -125,8 +135,9 @@ class Lifecycle:
     def request_filter(self, ctx: RequestContext) -> Answer | None:
         """Fires after `route`, before any origin is chosen; may answer the request itself.
 
-        Enforcement (zone, geo and path blocks, warnings) comes first, then the challenge
-        of a zone under attack (edge/challenge.py)."""
+        Enforcement (zone, geo and path blocks, warnings) comes first, then the zone's
+        firewall rules (edge/firewall.py), then the challenge of a zone under attack
+        (edge/challenge.py), unless a rule let the request pass it."""
         route = ctx.route
         assert route is not None
         enforcement = route.enforcement
@@ -134,8 +145,13 @@ class Lifecycle:
             answer = enforcement.check(ctx)
             if answer is not None:
                 return answer
+        firewall = route.firewall
+        if firewall is not None:
+            answer = firewall.check(ctx)
+            if answer is not None:
+                return answer
         challenge = route.challenge
-        if challenge is not None:
+        if challenge is not None and not ctx.skips & SKIP_CHALLENGE:
             return challenge.check(ctx)
         return None
 

@@ -37,6 +37,7 @@ class MetricsSnapshot(TypedDict):
     latency_sum: float
     latency_count: int
     challenges: dict[tuple[str, str], int]
+    firewall: dict[tuple[str, str, str], int]
     open_connections: int
     pool_open: dict[str, int]
     pool_idle: dict[str, int]
@@ -50,6 +51,7 @@ class Metrics:
         self.latency_sum = 0.0
         self.latency_count = 0
         self.challenges: dict[tuple[str, str], int] = {}
+        self.firewall: dict[tuple[str, str, str], int] = {}
 
     def observe(self, ctx: RequestContext) -> None:
         route = ctx.route
@@ -74,6 +76,10 @@ class Metrics:
         if ctx.challenge:
             outcome = (key[0], ctx.challenge)
             self.challenges[outcome] = self.challenges.get(outcome, 0) + 1
+        if ctx.firewall_matches is not None:
+            firewall = self.firewall
+            for label in ctx.firewall_matches:
+                firewall[label] = firewall.get(label, 0) + 1
 
     def snapshot(self, edge: Edge) -> MetricsSnapshot:
         origins = edge.registry.origins.values()
@@ -84,6 +90,7 @@ class Metrics:
             "latency_sum": self.latency_sum,
             "latency_count": self.latency_count,
             "challenges": dict(self.challenges),
+            "firewall": dict(self.firewall),
             "open_connections": len(edge.connections),
             "pool_open": {origin.url: origin.open_connections for origin in origins},
             "pool_idle": {origin.url: len(origin.idle) for origin in origins},

@@ -302,6 +302,7 @@ class HttpProtocol(asyncio.Protocol):
             sni=self.sni,
         )
         # llhttp sees an upgrade only with a Connection header: without one, skip the call.
+        ctx.body_size = self.content_length or 0
         upgrade = bool(self.connection_value) and parser.should_upgrade()
         # After an upgrade request the connection is a tunnel or it ends: the visitor may
         # already have sent bytes of the new protocol, never to be read as requests.

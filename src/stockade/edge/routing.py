@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING, Final
 
 from stockade.edge.challenge import ChallengeKey, ZoneChallenge
 from stockade.edge.enforce import ZoneEnforcement
+from stockade.edge.firewall import ZoneFirewall
 from stockade.edge.origins import Origin, OriginRegistry
 from stockade.edge.pages import Pages
 from stockade.policy import Snapshot, Zone
+from stockade.rules.standard import Locate
 
 if TYPE_CHECKING:
     from stockade.edge.geo import CountryLookup
@@ -27,6 +29,7 @@ class ZoneRoute:
         "challenge",
         "connect_timeout",
         "enforcement",
+        "firewall",
         "max_body_bytes",
         "name",
         "origin_host",
@@ -40,10 +43,12 @@ class ZoneRoute:
         registry: OriginRegistry,
         enforcement: ZoneEnforcement | None,
         challenge: ZoneChallenge | None = None,
+        firewall: ZoneFirewall | None = None,
     ) -> None:
         self.zone = zone
         self.enforcement = enforcement
         self.challenge = challenge
+        self.firewall = firewall
         self.name = zone.name
         self._registry = registry
         self._origins: tuple[Origin, ...] = ()
@@ -90,6 +95,7 @@ class RoutingTable:
         self.exact: dict[str, ZoneRoute] = {}
         self.wildcard: dict[str, ZoneRoute] = {}
         self.routes: list[ZoneRoute] = []
+        locate = _locator(countries)
         # Plain loops and locals: this runs for every zone of every snapshot (100,000s).
         used: set[tuple[str, bool]] = set()
         exact, wildcard, routes = self.exact, self.wildcard, self.routes
@@ -100,10 +106,11 @@ class RoutingTable:
             enforcement = ZoneEnforcement(zone, pages, countries) if zone.enforcements else None
             challenge = (
                 ZoneChallenge(zone, pages, challenge_key)
-                if challenge_key is not None and zone.security_level == "under_attack"
+                if challenge_key is not None and _challenges(zone)
                 else None
             )
-            route = ZoneRoute(zone, registry, enforcement, challenge)
+            firewall = ZoneFirewall(zone, pages, challenge, locate) if zone.firewall_rules else None
+            route = ZoneRoute(zone, registry, enforcement, challenge, firewall)
             routes.append(route)
             for hostname in zone.hostnames:
                 if hostname.startswith("*."):
@@ -150,6 +157,25 @@ class RoutingTable:
             if route is not None:
                 return route
         return None
+
+
+def _challenges(zone: Zone) -> bool:
+    """Whether the zone may send a visitor to the challenge."""
+    return zone.security_level == "under_attack" or any(
+        rule.action == "challenge" and rule.enabled for rule in zone.firewall_rules
+    )
+
+
+def _locator(countries: CountryLookup | None) -> Locate | None:
+    """Where rules find a visitor's country; None without a country database."""
+    if countries is None:
+        return None
+    country = countries.country
+
+    def locate(ip: str) -> tuple[str, int]:
+        return country(ip) or "", 0
+
+    return locate
 
 
 def normalize_host(host: bytes) -> str:

@@ -11,6 +11,7 @@ from stockade.policy.signing import (
 )
 from stockade.policy.types import (
     Enforcement,
+    FirewallRule,
     Snapshot,
     Zone,
     ZoneError,
@@ -21,6 +22,7 @@ from stockade.policy.types import (
 
 __all__ = [
     "Enforcement",
+    "FirewallRule",
     "SignatureError",
     "SignedSnapshot",
     "SigningKey",

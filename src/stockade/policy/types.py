@@ -27,6 +27,13 @@ Basis = Literal["legal", "policy", "emergency"]
 Service = Literal["proxied", "hosted"]
 # normal: challenge only when a rule asks; under_attack: every visitor without clearance.
 SecurityLevel = Literal["normal", "under_attack"]
+FirewallAction = Literal["block", "challenge", "log", "skip", "allow"]
+# What a `skip` rule passes over: the zone's remaining firewall rules, its rate limits,
+# its challenge.
+SkippedPhase = Literal["rules", "rate_limits", "challenge"]
+BlockContentType = Literal["text/plain", "text/html", "application/json"]
+_RULE_ID = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?")
+MAX_BLOCK_BODY = 2048
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 # A notice URL goes into a Link header and an href: no spaces, controls, quotes or brackets.
@@ -77,6 +84,61 @@ class Enforcement(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
             raise ZoneError("An enforcement must end after it starts.")
 
 
+class FirewallRule(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One firewall rule of a zone: when `expression` (the rules language, docs/rules.md)
+    matches a request, `action` applies. The edge compiles the expression; here only the
+    other fields are checked, as a snapshot stays plain data."""
+
+    id: str
+    expression: str
+    action: FirewallAction
+    description: str = ""
+    enabled: bool = True
+    # block: the status (400-499) and, optionally, a body of at most 2 KiB and its type.
+    status: int = 403
+    body: str = ""
+    content_type: BlockContentType = "text/plain"
+    # skip: the phases passed over.
+    skip: tuple[SkippedPhase, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not _RULE_ID.fullmatch(self.id):
+            raise ZoneError(
+                f"Firewall rule id '{self.id}' is not usable: use 1 to 63 lower-case letters, "
+                "digits, hyphens or underscores, such as block-wp-login."
+            )
+        if not self.expression.strip():
+            raise ZoneError(
+                f"Firewall rule '{self.id}' has no expression: give one such as "
+                'http.request.uri.path eq "/wp-login.php", or true for every request.'
+            )
+        if not 400 <= self.status <= 499:
+            raise ZoneError(
+                f"Firewall rule '{self.id}': status {self.status} is not allowed: a block "
+                "answers with a 4xx status (400 to 499), such as 403 or 429."
+            )
+        if len(self.body.encode()) > MAX_BLOCK_BODY:
+            raise ZoneError(
+                f"Firewall rule '{self.id}': the body is {len(self.body.encode())} bytes; "
+                f"{MAX_BLOCK_BODY} at most."
+            )
+        if (self.body or self.status != 403) and self.action != "block":
+            raise ZoneError(
+                f"Firewall rule '{self.id}': status and body apply to action block only; "
+                f"remove them from this {self.action} rule."
+            )
+        if self.action == "skip" and not self.skip:
+            raise ZoneError(
+                f"Firewall rule '{self.id}' skips nothing: list the phases it passes over in "
+                'skip, such as ["rules", "rate_limits", "challenge"].'
+            )
+        if self.skip and self.action != "skip":
+            raise ZoneError(
+                f"Firewall rule '{self.id}': skip applies to action skip only; remove it from "
+                f"this {self.action} rule."
+            )
+
+
 class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A customer site: the hostnames it answers to and the origins that serve it."""
 
@@ -100,6 +162,8 @@ class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     challenge_difficulty: int = 16
     # Seconds a passed challenge lets a visitor in for.
     clearance_ttl: int = 3600
+    # In order; the first rule whose action ends the evaluation decides (docs/edge.md).
+    firewall_rules: tuple[FirewallRule, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -126,6 +190,13 @@ class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
             raise ZoneError(
                 f"Zone '{self.name}': challenge_difficulty {self.challenge_difficulty} is out of "
                 "range: give 1 to 32 leading zero bits (each one doubles the work; 16 is the default)."
+            )
+        rule_ids = [rule.id for rule in self.firewall_rules]
+        if len(set(rule_ids)) != len(rule_ids):
+            repeated = next(id for id in rule_ids if rule_ids.count(id) > 1)
+            raise ZoneError(
+                f"Zone '{self.name}' has two firewall rules with the id '{repeated}': "
+                "rule ids must be unique in a zone."
             )
         if not 60 <= self.clearance_ttl <= 30 * 86400:
             raise ZoneError(

@@ -14,7 +14,7 @@ from stockade.rules.addresses import ip_key
 from stockade.rules.scheme import BOOL, INT, IP, STRING, Field, Scheme, array_of, map_of
 
 
-def _text(raw: bytes) -> str:
+def decode_text(raw: bytes) -> str:
     # Lossless for any bytes, and the usual reading of the UTF-8 browsers send.
     return raw.decode("utf-8", "surrogateescape")
 
@@ -112,7 +112,7 @@ class RequestValues:
         if found is None:
             found = self._header_map = {}
             for name, value in self.raw_headers:
-                found.setdefault(_text(name).lower(), []).append(_text(value))
+                found.setdefault(decode_text(name).lower(), []).append(decode_text(value))
         return found
 
     def _first(self, name: bytes) -> str:
@@ -123,7 +123,7 @@ class RequestValues:
             found = ""
             for key, value in self.raw_headers:
                 if len(key) == len(name) and key.lower() == name:
-                    found = _text(value)
+                    found = decode_text(value)
                     break
             self._first_values[name] = found
         return found
@@ -142,7 +142,7 @@ class RequestValues:
         found = self._cookie
         if found is None:
             found = self._cookie = "; ".join(
-                _text(value) for key, value in self.raw_headers if key.lower() == b"cookie"
+                decode_text(value) for key, value in self.raw_headers if key.lower() == b"cookie"
             )
         return found
 

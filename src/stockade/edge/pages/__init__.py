@@ -5,7 +5,7 @@ goes; answering a request only joins three byte strings.
 """
 
 from stockade.edge.pages.negotiate import HTML, JSON, TEXT, preferred_format
-from stockade.edge.pages.render import ERRORS, Answer, Page, Pages, redirect
+from stockade.edge.pages.render import ERRORS, Answer, FixedPage, Page, Pages, redirect
 
 __all__ = [
     "ERRORS",
@@ -13,6 +13,7 @@ __all__ = [
     "JSON",
     "TEXT",
     "Answer",
+    "FixedPage",
     "Page",
     "Pages",
     "preferred_format",

@@ -8,6 +8,7 @@ from typing import NamedTuple
 import jinja2
 import msgspec
 
+from stockade.edge.http11 import PHRASES
 from stockade.edge.pages.negotiate import HTML, JSON, preferred_format
 
 # (title, one sentence for the visitor, who is at fault)
@@ -71,6 +72,7 @@ ERRORS: dict[int, tuple[str, str, str]] = {
 }
 
 _SOURCES = {
+    "firewall": "blocked by the site's firewall rules",
     "downstream": "error in the request",
     "upstream": "error at the origin server",
     "edge": "error at the edge",
@@ -92,6 +94,13 @@ class Page(NamedTuple):
 
     def body(self, request_id: bytes) -> bytes:
         return self.before_id + request_id + self.after_id
+
+
+class FixedPage(Page):
+    """A page written by a site's owner, served as written: no request id goes in."""
+
+    def body(self, request_id: bytes) -> bytes:
+        return self.before_id
 
 
 class Answer(NamedTuple):
@@ -136,9 +145,19 @@ class Pages:
             status: self._render_error(status, title, message, source)
             for status, (title, message, source) in ERRORS.items()
         }
+        self._firewall: dict[int, Answer] = {}
 
     def error(self, status: int) -> Answer:
         return self._errors[status]
+
+    def firewall_block(self, status: int) -> Answer:
+        """The page of a request a firewall rule blocked with `status` (400-499)."""
+        answer = self._firewall.get(status)
+        if answer is None:
+            title = PHRASES.get(status, "Blocked")
+            message = "The site's firewall rules do not let this request through."
+            answer = self._firewall[status] = self._render_error(status, title, message, "firewall")
+        return answer
 
     def _render_error(self, status: int, title: str, message: str, source: str) -> Answer:
         fields = {
@@ -272,4 +291,4 @@ def _split(rendered: str) -> tuple[bytes, bytes]:
     return before, after
 
 
-__all__ = ["ERRORS", "HTML", "JSON", "Answer", "Page", "Pages", "redirect"]
+__all__ = ["ERRORS", "HTML", "JSON", "Answer", "FixedPage", "Page", "Pages", "redirect"]

@@ -1,0 +1,113 @@
+"""A zone's firewall rules at the edge: compiled once per snapshot, run in order against
+each request of the zone.
+
+Each rule is an expression of the rules language (stockade.rules) and an action:
+`block` answers the request, `challenge` sends a visitor without clearance to the
+proof of work, `log` only counts, `skip` passes over later phases, `allow` ends the rules
+and lets the request past the challenge. Every match is counted per rule in the metrics
+and named in the request's access-log line.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from stockade.edge.pages import Answer, FixedPage, Pages
+from stockade.policy import FirewallRule, Zone, ZoneError
+from stockade.rules import Filter, RequestValues, RuleError, compile
+from stockade.rules.standard import Locate, decode_text
+
+if TYPE_CHECKING:
+    from stockade.edge.challenge import ZoneChallenge
+    from stockade.edge.lifecycle import RequestContext
+
+# Bits of RequestContext.skips: later phases a rule or an access rule passed over.
+SKIP_RATE_LIMITS: Final = 1
+SKIP_CHALLENGE: Final = 2
+_SKIPS: Final = {"rate_limits": SKIP_RATE_LIMITS, "challenge": SKIP_CHALLENGE}
+
+
+def compile_rule(rule: FirewallRule, zone: str) -> Filter:
+    """The rule's expression compiled; ZoneError names the zone and the rule."""
+    try:
+        return compile(rule.expression)
+    except RuleError as error:
+        raise ZoneError(f"Zone '{zone}', firewall rule '{rule.id}':\n{error}") from None
+
+
+class CompiledRule:
+    __slots__ = ("action", "answer", "ends", "label", "matches", "skips")
+
+    def __init__(self, rule: FirewallRule, zone: str, pages: Pages) -> None:
+        self.matches = compile_rule(rule, zone).matches
+        self.action = rule.action
+        # (zone, rule id, action): the metric's labels, made once.
+        self.label = (zone, rule.id, rule.action)
+        self.ends = rule.action in ("block", "allow") or "rules" in rule.skip
+        self.skips = sum(_SKIPS.get(phase, 0) for phase in rule.skip)
+        if rule.action == "allow":
+            self.skips = SKIP_RATE_LIMITS | SKIP_CHALLENGE
+        self.answer = _block_answer(rule, pages) if rule.action == "block" else None
+
+
+class ZoneFirewall:
+    """Every enabled firewall rule of one zone, in order."""
+
+    def __init__(
+        self,
+        zone: Zone,
+        pages: Pages,
+        challenge: ZoneChallenge | None,
+        locate: Locate | None,
+    ) -> None:
+        self.rules = [
+            CompiledRule(rule, zone.name, pages) for rule in zone.firewall_rules if rule.enabled
+        ]
+        self.challenge = challenge
+        self.locate = locate
+
+    def check(self, ctx: RequestContext) -> Answer | None:
+        """Run the rules; the answer of a block or of a challenge, or None to go on."""
+        values = self.values(ctx)
+        for rule in self.rules:
+            if not rule.matches(values):
+                continue
+            matched = ctx.firewall_matches
+            if matched is None:
+                matched = ctx.firewall_matches = []
+            matched.append(rule.label)
+            ctx.skips |= rule.skips
+            if rule.answer is not None:
+                return rule.answer
+            if rule.action == "challenge" and self.challenge is not None:
+                answer = self.challenge.demand(ctx)
+                if answer is not None:
+                    return answer
+            if rule.ends:
+                return None
+        return None
+
+    def values(self, ctx: RequestContext) -> RequestValues:
+        """The request as rules read it."""
+        path, _, query = ctx.url.partition(b"?")
+        return RequestValues(
+            method=ctx.method.decode("latin-1"),
+            host=decode_text(ctx.host),
+            path=decode_text(path),
+            query=decode_text(query),
+            version="HTTP/" + ctx.http_version,
+            raw_headers=ctx.headers,
+            ip=ctx.client_ip,
+            tls=ctx.scheme == b"https",
+            body_size=ctx.body_size,
+            locate=self.locate,
+        )
+
+
+def _block_answer(rule: FirewallRule, pages: Pages) -> Answer:
+    """The rule's own body as given, or else the edge's page in the visitor's format."""
+    if not rule.body:
+        return pages.firewall_block(rule.status)
+    # A body the site's owner wrote is served as written, whatever the visitor accepts.
+    page = FixedPage(f"{rule.content_type}; charset=utf-8".encode(), rule.body.encode(), b"")
+    return Answer(rule.status, b"", (page, page, page))
