@@ -12,6 +12,7 @@ from stockade.edge.config import ConfigError, flags_config, parse_address
 from stockade.edge.server import ConfigSource, run
 from stockade.logs import configure_logging
 from stockade.terminal import fail
+from stockade.watch.commands import register as register_watch_commands
 
 app = typer.Typer(
     help="Stockade: an edge security gateway with a trust & safety desk built in.",
@@ -135,6 +136,8 @@ def up(
 
 # The control plane and its client: control, zone, block, unblock, edges, token.
 register_control_commands(app)
+# Detection: analyze, model train, model eval.
+register_watch_commands(app)
 
 
 def main() -> None:

@@ -1,0 +1,2 @@
+"""Detection, no HTTP: content is normalised against evasion, analysed for threats,
+targets, doxxing, swatting calls and incitement, and scored by models the project ships."""

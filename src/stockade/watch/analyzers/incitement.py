@@ -1,0 +1,60 @@
+"""`incitement`: calls for others to act against a person — "someone should shoot him",
+"everyone go flood her inbox", "il faut le buter", "allez tous chez lui"."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from stockade.watch.analyzers.lexicon import VIOLENT, VIOLENT_DONE, compile_words, words
+from stockade.watch.normalize import Normalized
+from stockade.watch.spans import Span, find
+
+LABEL: Final = "incitement"
+
+_CROWD_EN = words(
+    "someone", "somebody", "anyone", "anybody", "everyone", "everybody", "y'all", "yall",
+    "you all", "you guys", "people", "guys", "we all", "all of you", "who wants to", "let's",
+    "lets", "let us", "one of you", "any of you",
+)  # fmt: skip
+_MODAL_EN = words("should", "need to", "needs to", "has to", "have to", "must", "gotta", "go",
+                  "please", "pls", "can", "could", "ought to", "better")  # fmt: skip
+_ACTION = words(
+    VIOLENT,
+    r"go after", r"pay (?:him|her|them) a (?:little )?visit", r"visit (?:him|her|them)",
+    r"find (?:him|her|them)", r"teach (?:him|her|them) a lesson", r"show up at",
+    r"pull up (?:on|to|at)", r"raid", r"dox+", r"spam", r"flood", r"harass",
+    r"report (?:his|her|their) (?:account|page|channel)", r"mass report", r"get (?:him|her|them)",
+    r"make (?:him|her|them) (?:pay|suffer|regret)", r"ruin (?:his|her|their) life",
+    r"rendre visite", r"aller chez", r"debarquer chez", r"retrouver", r"lui faire",
+    r"harceler", r"spammer", r"inonder", r"signaler (?:son|leur) compte", r"faire payer",
+    r"pourrir (?:sa|leur) vie", r"lui pourrir la vie", r"s'occuper (?:de lui|d'elle|d'eux)",
+)  # fmt: skip
+_CROWD_FR = words(
+    "quelqu'un", "qqn", "quelqu un", "tout le monde", "vous tous", "les gars", "allez",
+    "allons", "faut", "il faut", "faudrait", "il faudrait", "on devrait", "vous devriez",
+    "qui veut", "qui est chaud pour", "que quelqu'un", "un de vous", "l'un de vous",
+)  # fmt: skip
+_MODAL_FR = words("devrait", "doit", "peut", "pourrait", "va", "aille", "vienne", "tous", "y")
+_OBJECT_FR = r"(?:(?:le|la|les|lui|leur)\s+|l'\s*)"
+
+CALL: Final = re.compile(
+    rf"(?<!\w){_CROWD_EN}(?:\s+{_MODAL_EN})?(?:\s+\w+){{0,2}}?\s+{_ACTION}"
+    rf"|(?<!\w){_CROWD_FR}(?:\s+{_MODAL_FR})?\s+(?:\w+\s+){{0,2}}?{_OBJECT_FR}?{_ACTION}"
+)
+IMPERATIVE: Final = compile_words(
+    rf"(?:go|come on|let's go|lets go|everybody go) (?:and )?{_ACTION}",
+    rf"(?:he|she|they|this guy|this girl|this woman|this man) (?:should|needs? to|ought to|must|has to) (?:be|get) {VIOLENT_DONE}",
+    rf"(?:qu'on|que quelqu'un) (?:le |la |les |l')?{VIOLENT}",
+    rf"(?:faut|il faut|faudrait|il faudrait) (?:le |la |les |l'|lui )?{VIOLENT}",
+    rf"(?:faut|il faut|faudrait|il faudrait) (?:qu'(?:il|elle|ils) soi(?:t|ent)|(?:le |la |les |l')?voir) {VIOLENT_DONE}",
+    r"(?:tous|toutes) chez (?:lui|elle|eux)", r"everyone to (?:his|her|their) (?:house|place|address)",
+)  # fmt: skip
+
+
+def cues(normalized: Normalized) -> list[Span]:
+    """Spans of calls that ask others to act against someone."""
+    return [
+        *find(CALL, normalized, LABEL, "call_to_act"),
+        *find(IMPERATIVE, normalized, LABEL, "imperative"),
+    ]

@@ -1,0 +1,79 @@
+"""`target`: someone identifiable — the person addressed ("you", "tu"), a name, a handle,
+a person on the deployment's watch list of protected persons, or "him"/"her" right after
+a violent verb."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Final
+
+from stockade.watch.analyzers.lexicon import (
+    SECOND_PERSON_EN,
+    SECOND_PERSON_FR,
+    THIRD_PERSON_OBJECT,
+    VIOLENT,
+    compile_words,
+)
+from stockade.watch.normalize import Normalized, normalize
+from stockade.watch.spans import Span, find, find_original
+
+LABEL: Final = "target"
+
+SECOND_PERSON: Final = re.compile(
+    rf"(?<![\w@]){SECOND_PERSON_EN}(?!\w)|(?<![\w@]){SECOND_PERSON_FR}(?![\w-])|(?<!\w)t'(?=\w)"
+)
+VICTIM: Final = re.compile(rf"(?<!\w){VIOLENT}\s+{THIRD_PERSON_OBJECT}(?!\w)")
+HANDLE: Final = re.compile(r"(?<![\w@.])@[A-Za-z0-9_]{2,30}(?![\w@.])")
+_CAPITALISED = r"[A-Z][a-zà-ÿ]+(?:[-'][A-Z][a-zà-ÿ]+)?"
+TITLED: Final = re.compile(
+    rf"\b(?:Mr|Mrs|Ms|Miss|Dr|Prof|Mme|Mlle|Madame|Monsieur|Maître|Me)\.?\s+{_CAPITALISED}"
+)
+NAME: Final = re.compile(rf"\b{_CAPITALISED}\s+{_CAPITALISED}\b")
+# Capitalised pairs that are not people.
+_NOT_NAMES: Final = frozenset(
+    """the a an this that i we you he she they it my our your his her their if when what
+    why how who where police city town new saint st le la les un une ce cette mon ma je tu
+    il elle on nous vous ils elles mais et donc quand pourquoi comment monday tuesday
+    wednesday thursday friday saturday sunday lundi mardi mercredi jeudi vendredi samedi
+    dimanche street avenue road rue place boulevard hall mairie google lane drive court way
+    terrace close elementary school high college academy park center centre hospital
+    university bank store market cafe church station""".split()
+)
+
+
+class WatchList:
+    """Protected persons matched on normalised text, so "K4te M0rr1s" is Kate Morris."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        folded = sorted({normalize(name.strip()).text for name in names if name.strip()})
+        self.names = folded
+        self.pattern = (
+            compile_words(*(re.escape(name).replace(r"\ ", r"\s+") for name in folded))
+            if folded
+            else None
+        )
+
+
+def _names(original: str) -> list[Span]:
+    found = []
+    for span in find_original(NAME, original, LABEL, "name"):
+        first, _, last = span.text.partition(" ")
+        if first.lower() not in _NOT_NAMES and last.strip().lower() not in _NOT_NAMES:
+            found.append(span)
+    return found
+
+
+def cues(normalized: Normalized, watch_list: WatchList | None = None) -> list[Span]:
+    """Spans of the person addressed, named, handled, watch-listed or made a victim."""
+    original = normalized.original
+    found = [
+        *find(SECOND_PERSON, normalized, LABEL, "second_person"),
+        *find(VICTIM, normalized, LABEL, "third_person"),
+        *find_original(HANDLE, original, LABEL, "handle"),
+        *find_original(TITLED, original, LABEL, "name"),
+        *_names(original),
+    ]
+    if watch_list is not None and watch_list.pattern is not None:
+        found.extend(find(watch_list.pattern, normalized, LABEL, "protected_person"))
+    return found
