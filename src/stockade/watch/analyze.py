@@ -11,7 +11,9 @@ import msgspec
 
 from stockade.watch.analyzers import LABELS, WatchList, find_cues
 from stockade.watch.analyzers.targeted_threat import EVIDENCE
+from stockade.watch.analyzers.doxx import WEAK_KINDS
 from stockade.watch.analyzers.targeted_threat import LABEL as TARGETED
+from stockade.watch.analyzers.targeted_threat import sides
 from stockade.watch.features import vector
 from stockade.watch.model import Model
 from stockade.watch.normalize import normalize
@@ -55,9 +57,20 @@ class Analyzer:
         self.watch_list = watch_list
 
     def score(self, text: str, spans: list[Span]) -> dict[str, float]:
+        """The model's score of each label; a label no span supports keeps at most half
+        its threshold: the words alone can raise a score, only a cue can make a label."""
         columns, values = vector(text, spans, self.model.cue_index)
         scores = self.model.scores(columns, values)
-        return {label: float(score) for label, score in zip(LABELS, scores, strict=True)}
+        found = {span.label for span in spans if span.kind not in WEAK_KINDS}
+        threat_side, target_side = sides(spans)
+        found.discard(TARGETED)
+        if threat_side and target_side:
+            found.add(TARGETED)
+        thresholds = self.model.thresholds
+        return {
+            label: float(score) if label in found else min(float(score), thresholds[label] / 2)
+            for label, score in zip(LABELS, scores, strict=True)
+        }
 
     def analyze(self, text: str) -> Result:
         normalized_text, spans = read(text, self.watch_list)

@@ -12,6 +12,7 @@ characters), as people write them to get past filters.
     python -m stockade.watch.corpus [OUT.csv]   # writes src/stockade/watch/data/examples.csv
 """
 
+# ruff: noqa: RUF001 (look-alike letters are one of the evasions written here)
 from __future__ import annotations
 
 import random
@@ -73,6 +74,14 @@ SLOTS: Final[dict[str, Pools]] = {
         "equipe": ["les Aigles", "ton équipe", "les bleus"],
         "biz": ["Corner Bakery", "Hartley Hardware", "Blue Fern Café"],
         "commerce": ["Boulangerie Martin", "Garage du Lac", "Librairie Les Pages"],
+        "game": ["Mario Kart", "chess", "FIFA", "Smash", "ranked", "Catan"],
+        "jeu": ["Mario Kart", "la belote", "FIFA", "Smash", "aux échecs"],
+        "food": ["coffee", "cheesecake", "burger", "slice of pizza"],
+        "plat": ["café", "croissant", "burger", "tiramisu"],
+        "ingredient": ["onions", "garlic", "peppers"],
+        "legume": ["oignons", "poivrons", "échalotes"],
+        "proc": ["the process", "that container", "the worker", "the stuck thread"],
+        "processus": ["le processus", "ce conteneur", "le worker"],
     },
     "test": {
         "name": ["Nora Lindqvist", "Felix Ortega", "Amara Okafor", "Gideon Walsh",
@@ -110,6 +119,14 @@ SLOTS: Final[dict[str, Pools]] = {
         "equipe": ["les Rouges", "leur équipe"],
         "biz": ["Maple & Co Tailors", "Sunrise Pharmacy"],
         "commerce": ["Fromagerie Duval", "Pressing Saint-Roch"],
+        "game": ["Tekken", "padel", "Rocket League", "ping pong"],
+        "jeu": ["Tekken", "au padel", "Rocket League"],
+        "food": ["plate of fries", "taco", "donut"],
+        "plat": ["kebab", "éclair", "crêpe"],
+        "ingredient": ["shallots", "leeks"],
+        "legume": ["poireaux", "courgettes"],
+        "proc": ["the pod", "the job", "the hung worker"],
+        "processus": ["le pod", "la tâche", "ce job"],
     },
 }  # fmt: skip
 
@@ -287,7 +304,7 @@ FAMILIES: Final[dict[str, Family]] = {
         Il faudrait que quelqu'un s'occupe de {prenom} une bonne fois pour toutes.
         """,
         """
-        Que quelqu'un le {verbe}, ce {insulte} de {prenom}.
+        Que quelqu'un aille {verbe} ce {insulte} de {prenom}.
         Vous êtes où les gars ? Faut aller retrouver {handle} et lui régler son compte.
         L'un de vous devrait {verbe} {nom} {quand}.
         """,
@@ -427,20 +444,26 @@ FAMILIES: Final[dict[str, Family]] = {
         Nobody asked for your opinion, {insult}.
         {first} should stick to cooking videos, honestly.
         lol {handle} got ratioed again, what a {insult}
+        Everyone knows {name} plagiarised that thread.
+        {handle} you are embarrassing yourself, delete this.
         """,
         """
         {name} is a {insult} and everyone knows it.
         Imagine being {handle} and thinking this take is smart.
+        {first}, your podcast is unlistenable. Just stop.
         """,
         """
         T'es vraiment un {insulte}, {handle}.
         {nom} écrit comme un pied, c'est une honte.
         Personne ne t'a demandé ton avis, {insulte}.
         {prenom} ferait mieux de se taire.
+        Tout le monde sait que {nom} a copié ce fil.
+        {handle} tu te ridiculises, supprime ça.
         """,
         """
         {nom} est un {insulte}, tout le monde le sait.
         Ce {insulte} de {handle} a encore perdu un débat.
+        {prenom}, ton podcast est inécoutable. Arrête.
         """,
     ),
     "neutral": family(
@@ -452,11 +475,19 @@ FAMILIES: Final[dict[str, Family]] = {
         -Just finished a 10k run, legs are done.
         Congrats {name} on the new job!
         -What time does the farmers market open {when}?
+        -Everyone is welcome at the picnic {when}, bring a dish.
+        -Somebody left a blue umbrella at the front desk.
+        -Let's all meet at the station at noon.
+        You should try the new ramen place, {first}.
+        -Everybody knows the best view is from the north bridge.
         """,
         """
         -Does anyone have a spare charger at the library?
         Happy birthday {first}, have a great one!
         -The bus was late again this morning.
+        -Everyone should back up their photos before the update.
+        {handle} could you share the slides from the talk?
+        -Someone should fix the streetlight on our corner, it's been out for weeks.
         """,
         """
         -Quelqu'un connaît un bon garagiste à {ville} ?
@@ -464,43 +495,61 @@ FAMILIES: Final[dict[str, Family]] = {
         -La réunion est décalée à jeudi.
         Bravo {nom} pour le nouveau poste !
         -Le marché ouvre à quelle heure {quand} ?
+        -Tout le monde est invité au pique-nique {quand}.
+        -Quelqu'un a oublié un parapluie bleu à l'accueil.
+        -On se retrouve tous à la gare à midi.
+        Tu devrais tester le nouveau resto de ramen, {prenom}.
         """,
         """
         -Il reste des places pour la sortie de samedi ?
         Joyeux anniversaire {prenom} !
         -Le bus avait encore vingt minutes de retard.
+        -Tout le monde devrait sauvegarder ses photos avant la mise à jour.
+        {handle} tu peux partager les diapos de la conf ?
+        -Il faudrait que quelqu'un répare le lampadaire de la rue.
         """,
     ),
     "hyperbole": family(
         "",
         """
         -This traffic is killing me.
-        -I could kill for a coffee right now.
+        -I could kill for a {food} right now.
         -My feet are killing me after that shift.
         You're killing me with these puns, {handle}.
         -If the printer jams one more time I'm going to scream.
         -That exam murdered me. I'm dead.
-        -I'd die for this cheesecake honestly.
+        -I'd die for this {food} honestly.
         {first} absolutely killed it on stage {when}.
+        -Mondays are going to be the death of me.
+        -This playlist slaps, I'm dead.
+        -I'm going to kill my sister if she borrows my charger again lol
+        {first} you're killing me, stop sending memes during class.
         """,
         """
         -This heat is going to be the death of me.
         -My boss will kill me if I'm late again lol
         -That last episode destroyed me, I'm dead inside.
         {first}, you're going to make me die laughing one day.
+        -I would literally murder a {food} right now.
+        -Her solo absolutely slayed, the crowd lost it.
         """,
         """
         -Ces bouchons me tuent.
-        -Je tuerais pour un café là.
+        -Je tuerais pour un {plat} là.
         Tu me tues avec tes blagues, {handle}.
         -Ce boulot va me tuer, je suis crevé.
         -J'étais mort de rire pendant tout le film.
         {prenom} a tout déchiré sur scène {quand}.
+        -Les lundis vont me tuer.
+        -Je vais tuer mon frère s'il me pique encore mon chargeur mdr
+        {prenom} tu me tues, arrête les mèmes en cours.
         """,
         """
         -Ma mère va me tuer si je rentre encore tard mdr
         -Cette chaleur va m'achever.
         -Je suis morte de fatigue, je vais dormir.
+        -Je pourrais tuer pour un {plat} maintenant.
+        {prenom}, tu vas me faire mourir de rire un jour.
         """,
     ),
     "game": family(
@@ -510,25 +559,35 @@ FAMILIES: Final[dict[str, Family]] = {
         -We're going to crush {team} on Saturday.
         Rematch tonight? I'm going to kill you in the first round this time.
         -Shoot the boss in the head during phase two, it's the only weak spot.
-        {first} you're dead in ranked, I'm coming for your spot.
+        {first} you're dead in {game}, I'm coming for your spot.
         -Our defence got slaughtered in the second half.
+        I'm going to beat you so badly at {game} {when}, {handle}.
+        -We got absolutely murdered in the final, 6-0.
+        {first}, I'll shoot you first in the next round, no mercy.
+        -Kill the healer first, then focus the tank.
         """,
         """
-        I will absolutely murder you at Mario Kart {when}, {handle}.
+        I will absolutely murder you at {game} {when}, {handle}.
         -Camp the bridge and snipe anyone who respawns.
-        {first}, prepare to be obliterated at chess tonight.
+        {first}, prepare to be obliterated at {game} tonight.
+        -Stab the goalkeeper's weak side, he never dives left.
+        You're going down in {game}, {first}, I'm going to end you.
         """,
         """
         Je vais t'éclater au prochain match, {handle}.
         -On va écraser {equipe} samedi.
         Revanche ce soir ? Je vais te tuer au premier round cette fois.
         -Tire dans la tête du boss pendant la phase deux.
-        {prenom}, tu vas prendre cher à la belote.
+        {prenom}, tu vas prendre cher à {jeu} {quand}.
+        -Notre défense s'est fait massacrer en deuxième mi-temps.
+        Je vais te défoncer à {jeu}, {handle}, prépare-toi.
+        -Tue le soigneur en premier, ensuite le tank.
         """,
         """
-        Je vais te massacrer à Mario Kart {quand}, {handle}.
-        -Notre défense s'est fait massacrer en deuxième mi-temps.
-        {prenom}, prépare-toi à te faire détruire aux échecs.
+        Je vais te massacrer à {jeu} {quand}, {handle}.
+        -On s'est fait tuer en finale, 6-0.
+        {prenom}, prépare-toi à te faire détruire à {jeu}.
+        Je vais t'exploser au prochain round, {prenom}, aucune pitié.
         """,
     ),
     "cooking": family(
@@ -537,49 +596,65 @@ FAMILIES: Final[dict[str, Family]] = {
         -Beat the eggs with the sugar until pale, then fold in the flour.
         -Kill the heat once the sauce thickens.
         -You have to kill the lobster quickly before boiling it.
-        -Chop the onions and burn the garlic a little for flavour.
+        -Chop the {ingredient} and burn the edges a little for flavour.
         -Time to kill every weed in the garden this weekend.
+        -Slaughter the {ingredient} into thin slices, then fry.
+        -I'm going to murder this {food} as soon as it comes out of the oven.
+        -Hang the meat for two days before cutting.
+        -Someone should kill the heat under the pan before it burns.
         """,
         """
         -Stab the potatoes with a fork before they go in the oven.
         -Smash the garlic cloves with the flat of the knife.
-        -Shoot me the recipe for that chicken, {first}!
+        Shoot me the recipe for that {food}, {first}!
+        -Beat the cream until stiff peaks form.
         """,
         """
         -Battez les œufs avec le sucre jusqu'à blanchiment.
         -Il faut tuer le homard avant de le cuire.
         -Coupe le feu dès que la sauce épaissit.
         -Écrase l'ail avec le plat du couteau.
+        -Je vais massacrer ce {plat} dès qu'il sort du four.
+        -Faites brûler légèrement les {legume} pour le goût.
         """,
         """
         -Piquez les pommes de terre à la fourchette avant de les enfourner.
         -Je vais massacrer les mauvaises herbes du jardin samedi.
         -Il faut brûler légèrement le sucre pour le caramel.
+        -Fouettez la crème jusqu'à ce qu'elle soit ferme.
         """,
     ),
     "software": family(
         "",
         """
-        -Just kill the process and restart the server.
+        -Just kill {proc} and restart the server.
         -kill -9 the daemon if it hangs again.
         -I'm going to kill that branch, nobody uses it.
         -Shoot me a message when the build is green.
         -We need to execute the migration script tonight.
-        -The OOM killer keeps murdering our containers.
+        -The OOM killer keeps murdering {proc}.
+        I'll kill your job if it hogs the GPU again, {handle}.
+        -Nuke the cache and hang up the old session.
+        -Let's kill the old cron jobs before the migration, everyone.
+        -Someone should kill {proc}, it's eating all the memory.
         """,
         """
-        -If the job hangs, terminate the pod and let it reschedule.
+        -If the job hangs, terminate {proc} and let it reschedule.
         -Stab in the dark: the query is slow because of the missing index.
-        -Let's kill this feature flag before the release, {handle}.
+        Let's kill this feature flag before the release, {handle}.
+        -Going to shoot down that proposal in review, the API is wrong.
         """,
         """
-        -Tue le processus et relance le serveur.
+        -Tue {processus} et relance le serveur.
         -Je vais tuer cette branche, plus personne ne l'utilise.
         -Il faut exécuter le script de migration ce soir.
-        -Le conteneur se fait tuer par le noyau, manque de mémoire.
+        -Le noyau n'arrête pas de tuer {processus}, manque de mémoire.
+        Je vais tuer ta tâche si elle monopolise encore le GPU, {handle}.
+        -Il faut tuer {processus}, il bouffe toute la mémoire.
+        -Quelqu'un peut flinguer ce conteneur ? Il tourne pour rien.
         """,
         """
-        -Si la tâche bloque, tue le pod et laisse-le redémarrer.
+        -Si la tâche bloque, tue {processus} et laisse-le redémarrer.
         -On va flinguer ce ticket avant la mise en prod.
         -Le serveur a crevé cette nuit, on relance le service.
         """,
@@ -592,22 +667,27 @@ FAMILIES: Final[dict[str, Family]] = {
         -Prosecutors say the defendant sent dozens of death threats to a councillor.
         -According to the court filing, he wrote that he would stab her.
         -A teenager was charged with making threats against a school in {city}.
+        -Police in {city} say a man threatened to burn down a clinic and was detained.
+        -The court heard he had posted "someone should shoot the mayor" three times.
         """,
         """
         -The jury heard that the accused had promised to burn down the house.
         -Police are investigating online threats made against a local journalist.
         -She was sentenced to two years for threatening to murder her former partner.
+        -Officers arrested a woman in {city} who had told staff she would kill them.
         """,
         """
         -Un homme a été interpellé après avoir menacé de tuer son voisin.
         -Selon l'enquête, le suspect aurait écrit « je vais te tuer » à la victime.
         -Le tribunal a condamné l'auteur des menaces de mort à un an de prison.
         -Le parquet a ouvert une enquête pour menaces de mort contre une élue.
+        -À {ville}, un homme a été placé en garde à vue pour avoir menacé de brûler une école.
         """,
         """
         -Le prévenu avait promis de brûler la maison, selon le procès-verbal.
         -Une adolescente a été placée en garde à vue pour des menaces contre son lycée.
         -La journaliste avait reçu des menaces de mort, a confirmé la police.
+        -Selon le parquet de {ville}, l'homme avait écrit qu'il allait tuer son patron.
         """,
     ),
     "counter_speech": family(
@@ -618,22 +698,31 @@ FAMILIES: Final[dict[str, Family]] = {
         -Threatening to stab someone is never a joke. Report these accounts.
         -People saying "someone should shoot her" need to be banned, full stop.
         -"I know where you live" is a threat, not an opinion. Unacceptable.
+        Sending {first} "I'll kill you" over a football score is vile. Reported.
+        -Anyone posting "go kill yourself" under a kid's video should be banned for life.
+        -Anyone calling for her to be shot should be banned. This is vile.
+        Someone wrote that we should burn {first}'s house down. Reported, and I hope they get banned.
         """,
         """
         -Replying "go die" to a teenager is vile. How is this allowed?
         The messages telling {first} "we will find you" are shameful. I reported every one.
         -Calling for someone to be hanged has no place here.
+        -Telling a nurse "I will hurt you" is a crime. Report it.
         """,
         """
         -Écrire « je vais te tuer » à quelqu'un, c'est un délit. Signalé.
         Quelqu'un a écrit à {handle} « tu mérites de crever ». C'est inadmissible.
         -Menacer de poignarder quelqu'un n'est jamais une blague.
         -Ceux qui écrivent « il faut la buter » doivent être bannis.
+        Envoyer « je vais te tuer » à {prenom} pour un match de foot, c'est honteux. Signalé.
+        -Quelqu'un a écrit qu'il fallait le pendre. Signalé, c'est inadmissible.
+        -Ceux qui appellent à la frapper devraient être bannis. Honteux.
         """,
         """
         -Dire « je sais où tu habites » à une journaliste, c'est une menace. Honteux.
         Les messages à {prenom} disant « on va te retrouver » sont intolérables. Tous signalés.
         -Appeler à pendre quelqu'un n'a pas sa place ici.
+        -Écrire « je vais te frapper » à une infirmière est un délit. Signalez-le.
         """,
     ),
     "negation": family(
@@ -644,22 +733,27 @@ FAMILIES: Final[dict[str, Family]] = {
         -Nobody here wants to hurt anybody. Calm down.
         I'd never lay a hand on you, {first}.
         -We will not harm anyone, this is a peaceful march.
+        I'm not going to {verb} anyone, I'm just angry about the ruling.
+        I promise I won't hurt you, {first}, I just want to talk.
         """,
         """
         -I'm not threatening anyone, I just disagree with the decision.
         I wouldn't hurt a fly, {first}, let alone you.
         -No one is going to get hurt, the protest stays peaceful.
+        I have never wanted to {verb} anybody, {handle}, and I never will.
         """,
         """
         Je ne te ferai jamais de mal, {handle}.
         -Personne ne veut blesser qui que ce soit ici.
         Je ne vais pas te tuer mdr, c'était pour rire.
         -Nous ne ferons de mal à personne, la marche est pacifique.
+        Je ne vais {verbe} personne, je suis juste en colère.
         """,
         """
         -Je ne menace personne, je ne suis juste pas d'accord.
         {prenom}, je ne ferais pas de mal à une mouche.
         -Personne ne sera blessé, le rassemblement reste pacifique.
+        Je n'ai jamais voulu {verbe} qui que ce soit, {handle}.
         """,
     ),
     "fiction": family(
@@ -670,22 +764,27 @@ FAMILIES: Final[dict[str, Family]] = {
         -The villain says "I'll kill you all" right before the twist. Great film.
         -Working on my novel: the detective realises the killer will strike again.
         -In the show, she threatens to poison the whole court.
+        -Chapter twelve: the pirate captain promises to hang every traitor.
+        -In the film the hitman tells him "I'm going to shoot you" and then the lights go out.
         """,
         """
         -Season finale: the hero promises to hunt down the man who killed his brother.
         -In my fanfic the knight swears to cut off the tyrant's head.
         -The trailer opens with the line "I will find you and I will kill you".
+        -In the book, the witch vows to burn the village to the ground.
         """,
         """
         -Dans le chapitre trois, l'assassin jure de tuer le roi.
         -Mon personnage vient de jurer de massacrer le dragon.
         -Dans mon roman, le méchant menace de tuer l'inspecteur.
         -Dans la série, elle menace d'empoisonner toute la cour.
+        -Dans le film, le tueur dit « je vais te buter » juste avant la fin.
         """,
         """
         -Dans le polar que je lis, le tueur promet de frapper encore.
         -Le héros jure de venger son frère dans le dernier épisode.
         -Dans ma nouvelle, le chevalier veut décapiter le tyran.
+        -Dans le livre, la sorcière jure de brûler le village.
         """,
     ),
     "public_address": family(
@@ -696,22 +795,27 @@ FAMILIES: Final[dict[str, Family]] = {
         -{biz} has moved to {address}! Come visit us.
         -Contact the mayor's office at {phone} or write to {address}.
         -Customer service: {phone}, open until 8pm.
+        -{biz}, {address}, {city}. Open Tuesday to Sunday, bookings at {phone}.
+        -The clinic at {address} takes walk-ins every morning.
         """,
         """
         -Visit {biz} at {address}, {city}. Bookings on {phone}.
         -The public library at {address} reopens on Monday.
         -Reception is open 8-5; appointments at {phone}.
+        -The consulate moved to {address}; call {phone} for visas.
         """,
         """
         -Notre boutique est au {adresse}, {ville}. Ouvert du mardi au samedi.
         -La mairie est au {adresse}, accueil au {tel}.
         -{commerce} déménage au {adresse} ! Venez nous voir.
         -Service client : {tel}, du lundi au vendredi.
+        -{commerce}, {adresse}, {ville}. Horaires : 9h-19h, réservations au {tel}.
         """,
         """
         -{commerce}, {adresse}, {ville}. Réservations au {tel}.
         -La bibliothèque du {adresse} rouvre lundi.
         -Permanence de la préfecture : {tel}, sur rendez-vous.
+        -Le cabinet médical du {adresse} reçoit sans rendez-vous le matin.
         """,
     ),
 }
@@ -745,6 +849,8 @@ EVASIONS: Final[dict[str, Callable[[str, random.Random], str]]] = {
     "zero_width": _zero_width,
 }
 _SLOT = re.compile(r"\{(\w+)\}")
+# Slots that put a person's details in a post: doxxing, wherever they appear.
+_PERSONAL_SLOTS = ("address", "adresse", "phone", "tel", "email", "courriel", "plate", "plaque")
 # Slots whose value carries the violence, the word an evasion disguises.
 _EVADED_SLOTS = ("verb", "verbe")
 
@@ -778,6 +884,10 @@ def examples(seed: int = SEED) -> list[Example]:
                 body = template.removeprefix("-")
                 labels = {label: int(label in fam.labels) for label in LABELS}
                 labels["target"] = int(not untargeted)
+                if name != "public_address" and any(
+                    f"{{{slot}}}" in body for slot in _PERSONAL_SLOTS
+                ):
+                    labels["doxx"] = 1
                 template_id = f"{lang}-{name}-{split}-{number:02d}"
                 for variant in range(VARIANTS[split]):
                     evasion = None

@@ -8,6 +8,7 @@ import math
 import re
 import zlib
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Final
 
 from stockade.watch.analyzers.targeted_threat import sides
@@ -47,7 +48,7 @@ def hashed(text: str) -> dict[int, float]:
     each word, L2-normalised."""
     words = _WORD.findall(text)
     keys = [f"w {word}" for word in words]
-    keys.extend(f"b {first} {second}" for first, second in zip(words, words[1:], strict=False))
+    keys.extend(f"b {first} {second}" for first, second in pairwise(words))
     for word in words:
         padded = f" {word} "
         for size in (3, 4):

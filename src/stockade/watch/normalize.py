@@ -7,6 +7,7 @@ Cyrillic and Greek look-alikes mapped to Latin letters, leetspeak inside words (
 and letters spread out by spaces or punctuation ("k i l l", "k.i.l.l") joined again.
 """
 
+# ruff: noqa: RUF001 (look-alike letters are what this module maps)
 from __future__ import annotations
 
 import re
@@ -45,7 +46,7 @@ _ONE_LETTER_WORDS: Final = frozenset("aiy")
 class Normalized:
     """The normalised text and, for each of its characters, the original index."""
 
-    __slots__ = ("origins", "original", "text")
+    __slots__ = ("original", "origins", "text")
 
     def __init__(self, original: str, text: str, origins: list[int]) -> None:
         self.original = original

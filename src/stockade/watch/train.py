@@ -65,7 +65,7 @@ def train(examples: Sequence[Example]) -> Model:
     weights, biases, thresholds, validated = [], [], {}, {}
     for label in LABELS:
 
-        def fitted(train_rows: npt.NDArray[np.bool_]) -> LogisticRegression:
+        def fitted(train_rows: npt.NDArray[np.bool_], label: str = label) -> LogisticRegression:
             classifier = LogisticRegression(
                 C=REGULARISATION, class_weight="balanced", solver="liblinear", max_iter=1000
             )

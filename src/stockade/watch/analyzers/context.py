@@ -48,20 +48,25 @@ CONTEXTS: Final[dict[str, re.Pattern[str]]] = {
         "soccer", "basketball", "opponents?", "final", "finals", "partie", "manche",
         "equipe", "tournoi", "championnat", "adversaires?", "jeu", "niveau", "mario kart",
         "smash", "fortnite", "scrabble", "poker", "court", "field", "pitch", "rematch",
-        "revanche", "on the board", "a la belote",
+        "revanche", "on the board", "a la belote", "tekken", "padel", "ping pong",
+        "rocket league", "street fighter", "mortal kombat", "overwatch", "valorant",
+        "call of duty", "warzone", "minecraft", "uno", "monopoly", "badminton", "squash",
+        "bowling", "darts", "golf", "rugby", "hockey", "volley", "petanque", "babyfoot",
+        "flechettes", "echecs", "catan", "fifa", "league of legends", "counter-strike",
+        "apex", "halo", "tetris", "ranked", "1v1", "gg", "noob",
     ),
     "software": compile_words(
         "process", "processes", "pid", "daemon", "server", "thread", "task", "job",
         "query", "container", "pod", "docker", "kernel", "terminal", "script", "branch",
         "build", "bug", "tab", "app", "session", "node", "sigkill", "kill -9", "cron",
         "processus", "serveur", "tache", "requete", "conteneur", "the feature", "ticket",
-        "pull request", "compile", "deploy", "prod", "la prod", "commande",
+        "pull request", "compile", "feature flag", "release", "gpu", "cache", "deploy", "prod", "la prod", "commande",
     ),
     "cooking": compile_words(
         "recipe", "onions?", "garlic", "dough", "eggs?", "butter", "oven", "pan", "whisk",
         "sauce", "chicken", "meat", "cream", "steak", "recette", "oignons?", "oeufs?",
         "four", "poele", "pate", "beurre", "viande", "poulet", "legumes", "blanc",
-        "weeds?", "plants?", "garden", "mauvaises herbes", "jardin", "lobster", "homard",
+        "weeds?", "plants?", "sugar", "sucre", "caramel", "heat", "feu", "garden", "mauvaises herbes", "jardin", "lobster", "homard",
     ),
     "hyperbole": compile_words(
         "killing me", "kills me", "killed me", "kill for", "to die for", "dying to",
@@ -69,7 +74,8 @@ CONTEXTS: Final[dict[str, re.Pattern[str]]] = {
         "killing it", "slay", "slays", "slayed", "me tue", "me tuent", "mort de rire",
         "morte de rire", "mourir de rire", "creve de", "je suis mort", "je suis morte",
         "lol", "mdr", "ptdr", "haha", "literally dying", "murder a", "kill a",
-        "could kill for", "tuerais pour", "a mourir",
+        "could kill for", "tuerais pour", "a mourir", "tuer pour une?",
+        "pourrais tuer pour", "death of me", "dead inside",
     ),
     "public_place": compile_words(
         "our store", "our shop", "our office", "our restaurant", "our bakery", "our clinic",
@@ -83,6 +89,9 @@ CONTEXTS: Final[dict[str, re.Pattern[str]]] = {
         "service client", "contactez-nous", "bibliotheque", "ambassade", "ministere",
         "appointments?", "rendez-vous", "bookings?", "reservations?", "ltd", "inc",
         "sarl", "cafe", "pharmacie", "pharmacy", "office hours", "permanence",
+        "pressing", "boutique", "magasin", "store", "shop", "tailors?", "bakery", "salon",
+        "garage", "restaurant", "visit", "opens?", "reopens?", "rouvre", "walk-ins", "visas?",
+        "reservations", "venez", "come visit", "now open", "moved to", "demenage",
     ),
 }  # fmt: skip
 QUOTE: Final = re.compile(r"[\"“”«»]|(?<!\w)'(?=\w)[^']{8,}'(?!\w)")

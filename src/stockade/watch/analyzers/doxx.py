@@ -37,22 +37,30 @@ _DIGITS: Final = re.compile(r"\d")
 PERSONAL: Final = compile_words(
     r"lives (?:at|on|in|near)", r"home address", r"(?:his|her|their) (?:address|house|home|place|apartment|flat) (?:is|at)",
     r"works (?:at|for|in)", r"(?:his|her|their) (?:office|workplace|job|work) (?:is|at)",
-    r"(?:his|her|their) (?:kids?|children|son|daughter|wife|husband|mom|mother|dad|father|sister|brother|parents|girlfriend|boyfriend)",
     r"goes to (?:\w+ )?(?:school|high|elementary|college|middle school|daycare)",
     r"(?:drives|driving) an? ", r"license plate", r"licence plate", r"plate (?:number|no)",
     r"(?:his|her|their) (?:car|truck|van|bike|motorbike)", r"parks? (?:at|on|in)",
     r"leaves (?:work|home|school) at", r"(?:gets|picks) (?:home|the kids up|up the kids|off) at",
     r"apt\.? ?\d+", r"(?:his|her|their) (?:phone|number|cell|email|e-mail)",
     r"(?:habite|vit|loge|demeure|crèche|creche) (?:au|a|rue|avenue|chez|dans|pres)",
-    r"(?:son|leur) (?:adresse|domicile|appart|appartement|bureau|boulot|travail|mari|fils|copain|pere|frere|numero|portable|mail)",
-    r"(?:sa|leur) (?:femme|fille|mere|soeur|voiture|copine|plaque|maison|adresse)",
-    r"(?:ses|leurs) (?:enfants|gosses|parents|horaires)",
+    r"(?:son|leur) (?:adresse|domicile|appart|appartement|bureau|boulot|travail|numero|portable|mail)",
+    r"(?:sa|leur) (?:voiture|plaque|maison|adresse)", r"(?:ses|leurs) horaires",
     r"(?:travaille|bosse|bossent|travaillent) (?:a|chez|au|aux|dans)",
     r"(?:va|vont) (?:a l'ecole|au college|au lycee|a la creche)",
     r"(?:son|sa|leur) (?:ecole|college|lycee|creche)",
     r"(?:conduit|roule en|roule dans) une?", r"plaque d'immatriculation", r"immatricul\w*",
+    r"(?:recupere|depose|attend) (?:sa|son|ses) (?:fille|fils|enfants|gosses)",
+    r"(?:picks?|drops?) (?:up |off )?(?:the|her|his|their) (?:kids|children|son|daughter)",
     r"digicode", r"code de la porte", r"(?:sort|rentre) du (?:boulot|travail) a",
 )  # fmt: skip
+
+# Relatives: personal, but on their own they locate nobody, so they justify no label.
+FAMILY: Final = compile_words(
+    r"(?:his|her|their) (?:kids?|children|son|daughter|wife|husband|mom|mother|dad|father|sister|brother|parents|girlfriend|boyfriend)",
+    r"(?:son|sa|leur) (?:mari|fils|copain|pere|frere|femme|fille|mere|soeur|copine)",
+    r"(?:ses|leurs) (?:enfants|gosses|parents)",
+)  # fmt: skip
+WEAK_KINDS: Final = frozenset({"family"})
 
 
 def phones(original: str) -> list[Span]:
@@ -78,4 +86,5 @@ def cues(normalized: Normalized) -> list[Span]:
         *phones(original),
         *find_original(EMAIL, original, LABEL, "email"),
         *find(PERSONAL, normalized, LABEL, "personal_detail"),
+        *find(FAMILY, normalized, LABEL, "family"),
     ]

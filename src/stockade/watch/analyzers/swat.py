@@ -20,13 +20,15 @@ _DANGER_FR = r"(?:une |un |des )?(?:bombe|otages?|prise d'otages|arme|armes|fusi
 CALL: Final = compile_words(
     rf"(?:call|phone|ring|dial|text|get) {_EMERGENCY_EN}",
     rf"send {_EMERGENCY_EN} (?:to|over to|at)",
-    rf"(?:appel\w*|telephon\w*|previen\w*|contact\w*) {_EMERGENCY_FR}",
+    rf"(?:appel\w*|telephon\w*|previen\w*|preven\w*|contact\w*) {_EMERGENCY_FR}",
     rf"(?:envoy\w*) {_EMERGENCY_FR} (?:chez|a)",
 )  # fmt: skip
 FALSE_REPORT: Final = compile_words(
     rf"(?:say|tell them|tell the cops|report|claim|pretend|saying|claiming) (?:that )?(?:there's |there is |theres |he has |she has |they have |he's got |she's got |he is holding |she is holding )?{_DANGER_EN}",
     rf"(?:report|reporting) (?:him|her|them) for {_DANGER_EN}",
     rf"(?:dis|dites|dire|disant|signal\w*|pretend\w*|raconte\w*) (?:qu'il y a |qu'il a |qu'elle a |qu'ils ont |qu'il detient |avoir vu )?{_DANGER_FR}",
+    rf"that there(?:'s| is) {_DANGER_EN}",
+    rf"qu'il y a {_DANGER_FR}",
     r"fake (?:911|999|112|emergency|police) (?:call|report)",
     r"false (?:report|911 call|police report)",
     r"swat(?:ting|ted|ter)? (?:him|her|them|this guy|this girl|that guy|his house|her house|the house|his place|her place)",

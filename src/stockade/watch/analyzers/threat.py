@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from stockade.watch.analyzers.incitement import CROWD_EN, CROWD_FR, MODAL_EN, MODAL_FR, OBJECT_FR
 from stockade.watch.analyzers.lexicon import VIOLENT, VIOLENT_DONE, compile_words, words
 from stockade.watch.normalize import Normalized
 from stockade.watch.spans import Span, find
@@ -33,8 +34,16 @@ _OBJECT_FR = r"(?:(?:te|vous|le|la|les|lui|leur|me)\s+|[tl]'\s*)"
 _FILLER = r"(?!(?:never|not|no|nobody|jamais|ne|n|pas|personne)\b)\w+"
 
 INTENT: Final = re.compile(
-    rf"(?<!\w){_FIRST_PERSON_EN}(?:\s*{_INTENT_EN})?(?:\s+{_FILLER}){{0,3}}?\s+{VIOLENT}"
+    rf"(?<!\w)(?:ready|prepared|pret|prete|prets) (?:to|a) {VIOLENT}"
+    rf"|(?:is|are) (?:going to|gonna|about to) get {VIOLENT_DONE}"
+    rf"|(?:va|vont) se faire (?:planter|descendre|{VIOLENT})"
+    rf"|(?<!\w){_FIRST_PERSON_EN}(?:\s*{_INTENT_EN})?(?:\s+{_FILLER}){{0,3}}?\s+{VIOLENT}"
     rf"|(?<!\w){_FIRST_PERSON_FR}(?:\s*'?\s*{_INTENT_FR})?\s+(?:{_FILLER}\s+){{0,2}}?{_OBJECT_FR}?{VIOLENT}"
+)
+# Violence others are called to inflict: a threat too, and incitement.
+CALL: Final = re.compile(
+    rf"(?<!\w){CROWD_EN}(?:\s+{MODAL_EN})?(?:\s+\w+){{0,2}}?\s+{VIOLENT}"
+    rf"|(?<!\w){CROWD_FR}(?:\s+{MODAL_FR})?\s+(?:\w+\s+){{0,2}}?{OBJECT_FR}?{VIOLENT}"
 )
 FATE: Final = compile_words(
     r"(?:you're|youre|you are|ur|u r|you will be|you'll be|you r) (?:so |already |a )?(?:dead|dead (?:man|woman|meat)|next|going to die|gonna die|finished)",
@@ -51,12 +60,12 @@ FATE: Final = compile_words(
     r"tu ne verras pas (?:demain|la fin de la semaine|noel)",
 )  # fmt: skip
 WISH: Final = compile_words(
-    r"(?:hope|wish|pray) (?:you|u|he|she|they|him|her|them)(?: \w+)? (?:die|dies|dead|death|get (?:shot|killed|stabbed|raped))",
+    r"(?:hope|wish|pray) (?:that )?\w+(?: \w+)? (?:die|dies|dead|death|gets? (?:shot|killed|stabbed|raped|hurt))",
     r"wish (?:you|u|him|her|them) death", r"go kill yourself", r"kill yourself", r"kys",
     r"go die", r"just die", r"(?:deserves?|should|needs? to) (?:to )?die",
     rf"(?:deserves?|needs?|ought) to (?:be|get) {VIOLENT_DONE}",
     rf"(?:should|must|will) (?:be|get) {VIOLENT_DONE}",
-    r"j'espere que (?:tu|il|elle|vous) (?:meurs|meure|creves|creve|crevez|vas crever)",
+    r"j'espere que \w+(?: \w+)? (?:meurs|meure|meurt|creves|creve|crevez|crevera|vas crever|va crever)",
     r"(?:va|allez) (?:crever|mourir)", r"(?:creve|crevez),",
     r"(?:merite|meritent|meriterait) (?:de |d')(?:crever|mourir|etre)",
     rf"(?:devrait|doit|devraient|doivent) etre {VIOLENT_DONE}",
@@ -68,6 +77,7 @@ def cues(normalized: Normalized) -> list[Span]:
     """Spans of stated intent, announced fate and wished harm."""
     return [
         *find(INTENT, normalized, LABEL, "intent"),
+        *find(CALL, normalized, LABEL, "call"),
         *find(FATE, normalized, LABEL, "fate"),
         *find(WISH, normalized, LABEL, "wish"),
     ]
