@@ -10,10 +10,9 @@ from dataclasses import dataclass
 import msgspec
 
 from stockade.watch.analyzers import LABELS, WatchList, find_cues
-from stockade.watch.analyzers.targeted_threat import EVIDENCE
 from stockade.watch.analyzers.doxx import WEAK_KINDS
+from stockade.watch.analyzers.targeted_threat import EVIDENCE, sides
 from stockade.watch.analyzers.targeted_threat import LABEL as TARGETED
-from stockade.watch.analyzers.targeted_threat import sides
 from stockade.watch.features import vector
 from stockade.watch.model import Model
 from stockade.watch.normalize import normalize

@@ -89,7 +89,7 @@ CONTEXTS: Final[dict[str, re.Pattern[str]]] = {
         "service client", "contactez-nous", "bibliotheque", "ambassade", "ministere",
         "appointments?", "rendez-vous", "bookings?", "reservations?", "ltd", "inc",
         "sarl", "cafe", "pharmacie", "pharmacy", "office hours", "permanence",
-        "pressing", "boutique", "magasin", "store", "shop", "tailors?", "bakery", "salon",
+        "pressing", "boutique", "cabinet", "sans rendez-vous", "clinic", "clinique", "magasin", "store", "shop", "tailors?", "bakery", "salon",
         "garage", "restaurant", "visit", "opens?", "reopens?", "rouvre", "walk-ins", "visas?",
         "reservations", "venez", "come visit", "now open", "moved to", "demenage",
     ),

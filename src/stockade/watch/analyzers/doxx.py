@@ -9,6 +9,7 @@ from typing import Final
 
 import phonenumbers
 
+from stockade.watch.analyzers.context import CONTEXTS
 from stockade.watch.analyzers.lexicon import compile_words
 from stockade.watch.normalize import Normalized
 from stockade.watch.spans import Span, find, find_original
@@ -47,7 +48,6 @@ PERSONAL: Final = compile_words(
     r"(?:sa|leur) (?:voiture|plaque|maison|adresse)", r"(?:ses|leurs) horaires",
     r"(?:travaille|bosse|bossent|travaillent) (?:a|chez|au|aux|dans)",
     r"(?:va|vont) (?:a l'ecole|au college|au lycee|a la creche)",
-    r"(?:son|sa|leur) (?:ecole|college|lycee|creche)",
     r"(?:conduit|roule en|roule dans) une?", r"plaque d'immatriculation", r"immatricul\w*",
     r"(?:recupere|depose|attend) (?:sa|son|ses) (?:fille|fils|enfants|gosses)",
     r"(?:picks?|drops?) (?:up |off )?(?:the|her|his|their) (?:kids|children|son|daughter)",
@@ -59,8 +59,16 @@ FAMILY: Final = compile_words(
     r"(?:his|her|their) (?:kids?|children|son|daughter|wife|husband|mom|mother|dad|father|sister|brother|parents|girlfriend|boyfriend)",
     r"(?:son|sa|leur) (?:mari|fils|copain|pere|frere|femme|fille|mere|soeur|copine)",
     r"(?:ses|leurs) (?:enfants|gosses|parents)",
+    r"(?:son|sa|leur) (?:ecole|college|lycee|creche)",
 )  # fmt: skip
-WEAK_KINDS: Final = frozenset({"family"})
+# Cues that justify no label: relatives, and the address or number of a business or a
+# public office, which is published to be found.
+WEAK_KINDS: Final = frozenset({"family", "public_address", "public_phone", "public_email"})
+_PUBLIC_KIND: Final = {
+    "address": "public_address",
+    "phone": "public_phone",
+    "email": "public_email",
+}
 
 
 def phones(original: str) -> list[Span]:
@@ -81,10 +89,12 @@ def phones(original: str) -> list[Span]:
 def cues(normalized: Normalized) -> list[Span]:
     """Spans of addresses, phone numbers, e-mail addresses and personal details."""
     original = normalized.original
-    return [
+    personal = find(PERSONAL, normalized, LABEL, "personal_detail")
+    details = [
         *find_original(ADDRESS, original, LABEL, "address"),
         *phones(original),
         *find_original(EMAIL, original, LABEL, "email"),
-        *find(PERSONAL, normalized, LABEL, "personal_detail"),
-        *find(FAMILY, normalized, LABEL, "family"),
     ]
+    if not personal and CONTEXTS["public_place"].search(normalized.text):
+        details = [span._replace(kind=_PUBLIC_KIND[span.kind]) for span in details]
+    return [*details, *personal, *find(FAMILY, normalized, LABEL, "family")]

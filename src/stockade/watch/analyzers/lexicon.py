@@ -22,7 +22,8 @@ _EN_STEMS = (
     "kill", "murder", "stab", "shoot", "shot", "strangl", "chok", "hurt", "beat", "gut",
     "slaughter", "burn", "hang", "hung", "lynch", "execut", "behead", "tortur", "rape", "raped", "raping",
     "punch", "slit", "smash", "shank", "bludgeon", "maim", "cripple", "massacr", "butcher",
-    "assassinat", "decapitat", "drown", "bomb", "knife", "torch",
+    "assassinat", "decapitat", "drown", "bomb", "knife", "torch", "annihilat",
+    "exterminat", "slap", "smack", "stone", "nuke",
 )  # fmt: skip
 VIOLENT_EN: Final = (
     r"(?:"
@@ -51,6 +52,7 @@ VIOLENT_EN_DONE: Final = words(
     "killed", "murdered", "shot", "stabbed", "strangled", "hanged", "hung", "beaten",
     "burned", "burnt", "lynched", "executed", "beheaded", "tortured", "gutted", "slaughtered",
     "put down", "taken out", "wiped out", "exterminated", "gassed", "eliminated",
+    "annihilated", "abused", "stoned", "set on fire", "slapped", "raped",
 )  # fmt: skip
 
 # violence, French: verbs in the forms a threat takes (infinitive, future, present)

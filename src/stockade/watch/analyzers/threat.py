@@ -45,6 +45,11 @@ CALL: Final = re.compile(
     rf"(?<!\w){CROWD_EN}(?:\s+{MODAL_EN})?(?:\s+\w+){{0,2}}?\s+{VIOLENT}"
     rf"|(?<!\w){CROWD_FR}(?:\s+{MODAL_FR})?\s+(?:\w+\s+){{0,2}}?{OBJECT_FR}?{VIOLENT}"
 )
+# A violent verb that opens a sentence and has someone to fall on: "Kill them all".
+IMPERATIVE: Final = re.compile(
+    rf"(?:^|(?<=[.!?,;:] )|(?<=\blet's )|(?<=\blets )|(?<=\bgo ))(?:go )?{VIOLENT}"
+    r"(?: (?:all|every|them|these|those|the|that|this|him|her|you|u|em|those)\b)"
+)
 FATE: Final = compile_words(
     r"(?:you're|youre|you are|ur|u r|you will be|you'll be|you r) (?:so |already |a )?(?:dead|dead (?:man|woman|meat)|next|going to die|gonna die|finished)",
     r"(?:you|u) (?:will|'ll|are going to|gonna) (?:die|bleed|pay for this|regret this|suffer)",
@@ -64,7 +69,10 @@ WISH: Final = compile_words(
     r"wish (?:you|u|him|her|them) death", r"go kill yourself", r"kill yourself", r"kys",
     r"go die", r"just die", r"(?:deserves?|should|needs? to) (?:to )?die",
     rf"(?:deserves?|needs?|ought) to (?:be|get) {VIOLENT_DONE}",
-    rf"(?:should|must|will) (?:be|get) {VIOLENT_DONE}",
+    rf"(?:should|must|will|deserved?) (?:be |get )?{VIOLENT_DONE}",
+    r"wish(?:ing)? (?:\w+ )?(?:slow |painful )?death", r"death to", r"genocide",
+    r"ethnic cleansing", r"massacre of", r"hitman", r"(?:die|dies) (?:fucking|already|slowly)",
+    r"removed from the face of the earth", r"wiped off the (?:map|earth|planet)",
     r"j'espere que \w+(?: \w+)? (?:meurs|meure|meurt|creves|creve|crevez|crevera|vas crever|va crever)",
     r"(?:va|allez) (?:crever|mourir)", r"(?:creve|crevez),",
     r"(?:merite|meritent|meriterait) (?:de |d')(?:crever|mourir|etre)",
@@ -78,6 +86,7 @@ def cues(normalized: Normalized) -> list[Span]:
     return [
         *find(INTENT, normalized, LABEL, "intent"),
         *find(CALL, normalized, LABEL, "call"),
+        *find(IMPERATIVE, normalized, LABEL, "imperative"),
         *find(FATE, normalized, LABEL, "fate"),
         *find(WISH, normalized, LABEL, "wish"),
     ]
