@@ -18,6 +18,8 @@ from stockade.watch.spans import Span
 BUCKETS: Final = 1 << 16
 _WORD: Final = re.compile(r"\w+(?:'\w+)?")
 _HARMFUL: Final = ("threat", "incitement", "swat", "doxx")
+# A watch list is the deployment's, not in any training data: its hits weigh as names.
+_ALIASES: Final = {"target:protected_person": "target:name"}
 
 
 def cue_names(spans: Sequence[Span]) -> dict[str, float]:
@@ -28,6 +30,7 @@ def cue_names(spans: Sequence[Span]) -> dict[str, float]:
     harmful = set()
     for span in spans:
         name = f"{span.label}:{span.kind}"
+        name = _ALIASES.get(name, name)
         counts[name] = min(counts.get(name, 0.0) + 1.0, 3.0)
         if span.label == "context":
             contexts.add(span.kind)

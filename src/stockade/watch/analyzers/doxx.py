@@ -39,7 +39,7 @@ PERSONAL: Final = compile_words(
     r"lives (?:at|on|in|near)", r"home address", r"(?:his|her|their) (?:address|house|home|place|apartment|flat) (?:is|at)",
     r"works (?:at|for|in)", r"(?:his|her|their) (?:office|workplace|job|work) (?:is|at)",
     r"goes to (?:\w+ )?(?:school|high|elementary|college|middle school|daycare)",
-    r"(?:drives|driving) an? ", r"license plate", r"licence plate", r"plate (?:number|no)",
+    r"(?:drives|driving) an?", r"license plate", r"licence plate", r"plate (?:number|no)",
     r"(?:his|her|their) (?:car|truck|van|bike|motorbike)", r"parks? (?:at|on|in)",
     r"leaves (?:work|home|school) at", r"(?:gets|picks) (?:home|the kids up|up the kids|off) at",
     r"apt\.? ?\d+", r"(?:his|her|their) (?:phone|number|cell|email|e-mail)",

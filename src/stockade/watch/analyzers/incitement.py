@@ -58,7 +58,7 @@ IMPERATIVE: Final = compile_words(
     r"(?:ecrivez|signalez|spammez|harcelez|inondez|envoyez|appelez|prevenez|telephonez)(?: tous| toutes)?",
     r"jusqu'a ce qu'(?:il|elle|ils) (?:supprime|quitte|parte|soit vire)\w*",
     r"(?:au|a son|a sa) (?:patron|employeur|boss)",
-    r"swat (?:this|that|him|her|them)", r"everyone to (?:his|her|their) (?:house|place|address)",
+    r"swat (?:this|that|him|her|them)", r"mass[- ]report\w*(?: (?:his|her|their) (?:account|page|channel))?", r"everyone to (?:his|her|their) (?:house|place|address)",
 )  # fmt: skip
 
 
