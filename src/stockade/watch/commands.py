@@ -151,5 +151,8 @@ def evaluate(data: DataOption, model: ModelOption = None) -> None:
     if result.hard_negatives:
         typer.echo(
             f"hard negatives given a harmful label: {result.hard_negatives_flagged} of "
-            f"{result.hard_negatives} ({result.hard_negative_rate:.1%})"
+            f"{result.hard_negatives} ({result.hard_negative_rate:.1%}): "
+            + ", ".join(
+                f"{name} {flagged}/{total}" for name, (flagged, total) in result.families.items()
+            )
         )

@@ -125,8 +125,16 @@ class Evaluation:
 
     metrics: dict[str, dict[str, float]]
     examples: int
-    hard_negatives: int
-    hard_negatives_flagged: int
+    # family -> (examples given a harmful label, examples), for hard-negative families
+    families: dict[str, tuple[int, int]]
+
+    @property
+    def hard_negatives(self) -> int:
+        return sum(total for _, total in self.families.values())
+
+    @property
+    def hard_negatives_flagged(self) -> int:
+        return sum(flagged for flagged, _ in self.families.values())
 
     @property
     def hard_negative_rate(self) -> float:
@@ -146,16 +154,15 @@ def evaluate(analyzer: Analyzer, examples: Sequence[Example]) -> Evaluation:
         figures = _counts(gold, predicted[:, column])
         figures["roc_auc"] = _roc_auc(gold, scores[:, column])
         metrics[label] = figures
-    hard = [index for index, row in enumerate(rows) if row.family in HARD_NEGATIVES]
-    flagged = sum(
-        1
-        for index in hard
-        if any(
-            predicted[index, LABELS.index(label)] and not rows[index].labels[label]
-            for label in HARMFUL
-        )
-    )
-    return Evaluation(metrics, len(rows), len(hard), flagged)
+    families: dict[str, tuple[int, int]] = {}
+    for index, row in enumerate(rows):
+        if row.family in HARD_NEGATIVES:
+            wrong = any(
+                predicted[index, LABELS.index(label)] and not row.labels[label] for label in HARMFUL
+            )
+            flagged, total = families.get(row.family, (0, 0))
+            families[row.family] = (flagged + wrong, total + 1)
+    return Evaluation(metrics, len(rows), dict(sorted(families.items())))
 
 
 def _counts(gold: Vector, predicted: npt.NDArray[np.bool_]) -> dict[str, float]:
