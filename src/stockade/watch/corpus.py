@@ -81,6 +81,8 @@ SLOTS: Final[dict[str, Pools]] = {
         "ingredient": ["onions", "garlic", "peppers"],
         "legume": ["oignons", "poivrons", "échalotes"],
         "proc": ["the process", "that container", "the worker", "the stuck thread"],
+        "group": ["protesters", "landlords", "journalists", "cyclists"],
+        "groupe": ["manifestants", "journalistes", "propriétaires"],
         "processus": ["le processus", "ce conteneur", "le worker"],
     },
     "test": {
@@ -126,6 +128,8 @@ SLOTS: Final[dict[str, Pools]] = {
         "ingredient": ["shallots", "leeks"],
         "legume": ["poireaux", "courgettes"],
         "proc": ["the pod", "the job", "the hung worker"],
+        "group": ["referees", "politicians", "tourists"],
+        "groupe": ["arbitres", "politiciens", "touristes"],
         "processus": ["le pod", "la tâche", "ce job"],
     },
 }  # fmt: skip
@@ -169,6 +173,9 @@ FAMILIES: Final[dict[str, Family]] = {
         ima {verb} u fr, watch
         You're dead. I'll {verb} you the moment I see you.
         I'm going to put a bullet in your head {when}.
+        ur gonna catch these hands {when}, {insult}
+        im gonna {verb} ur ass so bad u won't walk
+        That {insult} needs a good beating and I'm the one who'll give it.
         """,
         """
         Enjoy your last days, because I plan to {verb} you {when}.
@@ -176,6 +183,8 @@ FAMILIES: Final[dict[str, Family]] = {
         Mark my words: I'll {verb} you and your whole family.
         better lock your doors {when}, I'm coming to {verb} you
         Your days are numbered, {insult}.
+        wait till i see u, gonna {verb} u for real
+        This {insult} right here is going to get stabbed the second I find him.
         """,
         """
         Je vais te {verbe} {quand}.
@@ -187,12 +196,15 @@ FAMILIES: Final[dict[str, Family]] = {
         Je vais te {verbe} sale {insulte}.
         Tu vas crever, je vais m'en occuper moi-même.
         Je vais te mettre une balle dans la tête {quand}.
+        Tu vas te prendre une raclée {quand}, {insulte}.
+        Cette {insulte} mérite une bonne raclée et c'est moi qui vais la lui mettre.
         """,
         """
         Tes jours sont comptés, {insulte}.
         Je compte te {verbe} {quand}, prépare-toi.
         Ferme ta gueule ou je vais te {verbe} devant tout le monde.
         Fais gaffe à toi {quand}, je viens te {verbe}.
+        Attends que je te croise, je vais te {verbe}.
         """,
     ),
     "named_threat": family(
@@ -223,6 +235,35 @@ FAMILIES: Final[dict[str, Family]] = {
         {handle} surveille tes arrières, je vais te {verbe} {quand}.
         J'attends {prenom} à la sortie et je vais la {verbe}.
         {nom} ne verra pas Noël, je vais le {verbe} moi-même.
+        """,
+    ),
+    "group_threat": family(
+        "threat",
+        """
+        -Kill them all, every last one of those {group}.
+        -All {group} should be shot, no exceptions.
+        -Death to {group}.
+        -I'd happily {verb} every one of those {group}.
+        -{group} deserve to be beaten in the street.
+        -Burn their houses down and drive the {group} out.
+        -We should line the {group} up against a wall.
+        """,
+        """
+        -Round up the {group} and {verb} them.
+        -Honestly the {group} need to be wiped off the map.
+        -I dream of the day someone massacres the {group}.
+        """,
+        """
+        -Il faut tous les {verbe}, ces {groupe}.
+        -Mort aux {groupe}.
+        -Les {groupe} méritent de crever.
+        -Je {verbe}ais volontiers tous ces {groupe}.
+        -Faut brûler leurs maisons et chasser les {groupe}.
+        """,
+        """
+        -Les {groupe} devraient être exterminés.
+        -Un jour quelqu'un va massacrer ces {groupe}, et tant mieux.
+        -Alignez les {groupe} contre un mur et finissons-en.
         """,
     ),
     "untargeted_threat": family(
@@ -873,7 +914,6 @@ def _fill(template: str, pools: Pools, chance: random.Random, evasion: str | Non
 
 def examples(seed: int = SEED) -> list[Example]:
     """Every example, in a fixed order for a given seed."""
-    chance = random.Random(seed)
     made: list[Example] = []
     seen: set[str] = set()
     for name, fam in FAMILIES.items():
@@ -889,6 +929,8 @@ def examples(seed: int = SEED) -> list[Example]:
                 ):
                     labels["doxx"] = 1
                 template_id = f"{lang}-{name}-{split}-{number:02d}"
+                # One generator per template: adding a template changes no other example.
+                chance = random.Random(f"{seed}-{template_id}")
                 for variant in range(VARIANTS[split]):
                     evasion = None
                     if harmful and chance.random() < EVASION_SHARE:

@@ -67,7 +67,11 @@ def train(examples: Sequence[Example]) -> Model:
 
         def fitted(train_rows: npt.NDArray[np.bool_], label: str = label) -> LogisticRegression:
             classifier = LogisticRegression(
-                C=REGULARISATION, class_weight="balanced", solver="liblinear", max_iter=1000
+                C=REGULARISATION,
+                class_weight="balanced",
+                solver="liblinear",
+                max_iter=1000,
+                random_state=0,
             )
             return classifier.fit(matrix[train_rows], gold[label][train_rows])
 

@@ -15,7 +15,9 @@ LABELS: Final = ("threat", "target", "doxx", "swat", "incitement", "targeted_thr
 
 
 def find_cues(normalized: Normalized, watch_list: WatchList | None = None) -> list[Span]:
-    """Every cue of every analyser and every context cue, each span once, in text order."""
+    """Every cue of every analyser and every context cue, in text order; a span inside
+    another of the same analyser is left out ("k1ll you" within "I will find you and
+    k1ll")."""
     found = {
         (span.start, span.end, span.label): span
         for span in (
@@ -27,7 +29,14 @@ def find_cues(normalized: Normalized, watch_list: WatchList | None = None) -> li
             *context.cues(normalized),
         )
     }
-    return sorted(found.values())
+    spans = sorted(found.values(), key=lambda span: (span.start, -span.end))
+    kept: list[Span] = []
+    reach: dict[str, int] = {}
+    for span in spans:
+        if span.end > reach.get(span.label, -1):
+            kept.append(span)
+            reach[span.label] = span.end
+    return kept
 
 
 __all__ = ["LABELS", "WatchList", "find_cues"]

@@ -44,7 +44,7 @@ PERSONAL: Final = compile_words(
     r"leaves (?:work|home|school) at", r"(?:gets|picks) (?:home|the kids up|up the kids|off) at",
     r"apt\.? ?\d+", r"(?:his|her|their) (?:phone|number|cell|email|e-mail)",
     r"(?:habite|vit|loge|demeure|crèche|creche) (?:au|a|rue|avenue|chez|dans|pres)",
-    r"(?:son|leur) (?:adresse|domicile|appart|appartement|bureau|boulot|travail|numero|portable|mail)",
+    r"(?:son|leur) (?:domicile|appart|appartement|bureau|boulot|travail|numero|portable|mail)",
     r"(?:sa|leur) (?:voiture|plaque|maison|adresse)", r"(?:ses|leurs) horaires",
     r"(?:travaille|bosse|bossent|travaillent) (?:a|chez|au|aux|dans)",
     r"(?:va|vont) (?:a l'ecole|au college|au lycee|a la creche)",
@@ -59,7 +59,7 @@ FAMILY: Final = compile_words(
     r"(?:his|her|their) (?:kids?|children|son|daughter|wife|husband|mom|mother|dad|father|sister|brother|parents|girlfriend|boyfriend)",
     r"(?:son|sa|leur) (?:mari|fils|copain|pere|frere|femme|fille|mere|soeur|copine)",
     r"(?:ses|leurs) (?:enfants|gosses|parents)",
-    r"(?:son|sa|leur) (?:ecole|college|lycee|creche)",
+    r"(?:son|sa|leur) (?:ecole|college|lycee|creche|adresse)",
 )  # fmt: skip
 # Cues that justify no label: relatives, and the address or number of a business or a
 # public office, which is published to be found.

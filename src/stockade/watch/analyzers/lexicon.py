@@ -87,11 +87,12 @@ VIOLENT_FR: Final = (
     )
     + r")"
 )
-VIOLENT_FR_DONE: Final = words(
+VIOLENT_FR_DONE: Final = r"(?:" + words(
     "tue", "tuee", "tues", "bute", "butee", "abattu", "abattue", "pendu", "pendue", "egorge",
     "egorgee", "brule", "brulee", "lynche", "execute", "executee", "fusille", "fusillee",
-    "flingue", "liquide", "elimine", "eliminee", "massacre", "decapite", "gaze",
-)  # fmt: skip
+    "flingue", "liquide", "elimine", "eliminee", "massacre", "decapite", "gaze", "extermine",
+    "exterminee", "poignarde", "poignardee", "etrangle", "etranglee", "fusille",
+) + "s?)"  # fmt: skip
 
 VIOLENT: Final = words(VIOLENT_EN, VIOLENT_FR)
 VIOLENT_DONE: Final = words(VIOLENT_EN_DONE, VIOLENT_FR_DONE)

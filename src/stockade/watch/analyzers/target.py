@@ -26,6 +26,11 @@ SECOND_PERSON: Final = re.compile(
 )
 VICTIM: Final = re.compile(rf"(?<!\w){VIOLENT}\s+{THIRD_PERSON_OBJECT}(?!\w)")
 HANDLE: Final = re.compile(r"(?<![\w@.])@\w(?:[\w.]{0,28}\w)?(?![\w@])")
+# Someone pointed at without a name: "that girl", "ce type".
+REFERENT: Final = compile_words(
+    r"(?:that|this) (?:girl|guy|woman|man|kid|boy|bitch|dude|idiot|clown|creep|loser|lady|chick|fraud|hack|snake|coward)",
+    r"(?:ce|cette) (?:fille|mec|type|meuf|gars|femme|bouffon|connard|conne|abruti|guignol|tocard|lache|minable|escroc|imbecile)",
+)  # fmt: skip
 # Imperatives that can only be said to the reader.
 ADDRESSED: Final = compile_words(
     "just die", "go die", "kys", "va mourir", "va crever", "creve", "va te pendre"
@@ -179,6 +184,7 @@ def cues(normalized: Normalized, watch_list: WatchList | None = None) -> list[Sp
         *find(SECOND_PERSON, normalized, LABEL, "second_person"),
         *find(ADDRESSED, normalized, LABEL, "second_person"),
         *find(VICTIM, normalized, LABEL, "third_person"),
+        *find(REFERENT, normalized, LABEL, "referent"),
         *find(VICTIM_FR, normalized, LABEL, "third_person"),
         *find_original(HANDLE, original, LABEL, "handle"),
         *find_original(TITLED, original, LABEL, "name"),

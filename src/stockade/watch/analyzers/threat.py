@@ -37,6 +37,7 @@ INTENT: Final = re.compile(
     rf"(?<!\w)(?:ready|prepared|pret|prete|prets) (?:to|a) {VIOLENT}"
     rf"|(?:is|are) (?:going to|gonna|about to) get {VIOLENT_DONE}"
     rf"|(?:va|vont) se faire (?:planter|descendre|{VIOLENT})"
+    rf"|(?<!\w)(?:gonna|finna|bout to|boutta) {VIOLENT}\s+(?:u|you|ya|him|her|them|y'all)(?!\w)"
     rf"|(?<!\w){_FIRST_PERSON_EN}(?:\s*{_INTENT_EN})?(?:\s+{_FILLER}){{0,3}}?\s+{VIOLENT}"
     rf"|(?<!\w){_FIRST_PERSON_FR}(?:\s*'?\s*{_INTENT_FR})?\s+(?:{_FILLER}\s+){{0,2}}?{_OBJECT_FR}?{VIOLENT}"
 )
@@ -47,7 +48,7 @@ CALL: Final = re.compile(
 )
 # A violent verb that opens a sentence and has someone to fall on: "Kill them all".
 IMPERATIVE: Final = re.compile(
-    rf"(?:^|(?<=[.!?,;:] )|(?<=\blet's )|(?<=\blets )|(?<=\bgo ))(?:go )?{VIOLENT}"
+    rf"(?:^|(?<=[.!?,;:] )|(?<=\blet's )|(?<=\blets )|(?<=\bgo )|(?<=\band ))(?:go )?{VIOLENT}"
     r"(?: (?:all|every|them|these|those|the|that|this|him|her|you|u|em|those)\b)"
 )
 FATE: Final = compile_words(
@@ -73,6 +74,8 @@ WISH: Final = compile_words(
     r"wish(?:ing)? (?:\w+ )?(?:slow |painful )?death", r"death to", r"genocide",
     r"ethnic cleansing", r"massacre of", r"hitman", r"(?:die|dies) (?:fucking|already|slowly)",
     r"removed from the face of the earth", r"wiped off the (?:map|earth|planet)",
+    r"(?:up )?against (?:a|the) wall", r"contre un mur",
+    r"(?:lui|leur|te|vous) (?:regler son compte|regler leur compte|faire la peau|casser la gueule|peter la gueule)",
     r"j'espere que \w+(?: \w+)? (?:meurs|meure|meurt|creves|creve|crevez|crevera|vas crever|va crever)",
     r"(?:va|allez) (?:crever|mourir)", r"(?:creve|crevez),",
     r"(?:merite|meritent|meriterait) (?:de |d')(?:crever|mourir|etre)",
