@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from stockade.watch.normalize import Normalized
@@ -34,6 +35,17 @@ def find(pattern: re.Pattern[str], normalized: Normalized, label: str, kind: str
         start, end = normalized.span(*match.span())
         found.append(Span(start, end, label, kind, normalized.original[start:end]))
     return found
+
+
+def find_each(
+    patterns: Mapping[str, re.Pattern[str]], normalized: Normalized, label: str
+) -> list[Span]:
+    """Every match of each pattern in the normalised text, its kind the pattern's key."""
+    return [
+        span
+        for kind, pattern in patterns.items()
+        for span in find(pattern, normalized, label, kind)
+    ]
 
 
 def find_original(pattern: re.Pattern[str], original: str, label: str, kind: str) -> list[Span]:

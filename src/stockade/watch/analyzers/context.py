@@ -10,7 +10,7 @@ from typing import Final
 
 from stockade.watch.analyzers.lexicon import compile_words
 from stockade.watch.normalize import Normalized
-from stockade.watch.spans import Span, find
+from stockade.watch.spans import Span, find_each
 
 LABEL: Final = "context"
 
@@ -99,10 +99,4 @@ QUOTE: Final = re.compile(r"[\"“”«»]|(?<!\w)'(?=\w)[^']{8,}'(?!\w)")
 
 def cues(normalized: Normalized) -> list[Span]:
     """Spans of each kind of mitigating context, and of quotation marks."""
-    found = [
-        span
-        for kind, pattern in CONTEXTS.items()
-        for span in find(pattern, normalized, LABEL, kind)
-    ]
-    found.extend(find(QUOTE, normalized, LABEL, "quote"))
-    return found
+    return find_each({**CONTEXTS, "quote": QUOTE}, normalized, LABEL)

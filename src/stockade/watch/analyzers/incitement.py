@@ -8,7 +8,7 @@ from typing import Final
 
 from stockade.watch.analyzers.lexicon import VIOLENT, VIOLENT_DONE, compile_words, words
 from stockade.watch.normalize import Normalized
-from stockade.watch.spans import Span, find
+from stockade.watch.spans import Span, find, find_each
 
 LABEL: Final = "incitement"
 
@@ -41,10 +41,16 @@ CROWD_FR: Final = words(
 MODAL_FR: Final = words("devrait", "doit", "peut", "pourrait", "va", "aille", "vienne", "tous", "y")
 OBJECT_FR: Final = r"(?:(?:le|la|les|lui|leur)\s+|l'\s*)"
 
-CALL: Final = re.compile(
-    rf"(?<!\w){CROWD_EN}(?:\s+{MODAL_EN})?(?:\s+\w+){{0,2}}?\s+{_ACTION}"
-    rf"|(?<!\w){CROWD_FR}(?:\s+{MODAL_FR})?\s+(?:\w+\s+){{0,2}}?{OBJECT_FR}?{_ACTION}"
-)
+
+def crowd_call(action: str) -> re.Pattern[str]:
+    """A crowd addressed ("someone should", "il faut") and then `action`."""
+    return re.compile(
+        rf"(?<!\w){CROWD_EN}(?:\s+{MODAL_EN})?(?:\s+\w+){{0,2}}?\s+{action}"
+        rf"|(?<!\w){CROWD_FR}(?:\s+{MODAL_FR})?\s+(?:\w+\s+){{0,2}}?{OBJECT_FR}?{action}"
+    )
+
+
+CALL: Final = crowd_call(_ACTION)
 IMPERATIVE: Final = compile_words(
     rf"(?:go|come on|let's go|lets go|everybody go) (?:and )?{_ACTION}",
     rf"(?:he|she|they|this guy|this girl|this woman|this man) (?:should|needs? to|ought to|must|has to) (?:be|get) {VIOLENT_DONE}",
@@ -72,7 +78,6 @@ SEND_POLICE: Final = re.compile(
 def cues(normalized: Normalized) -> list[Span]:
     """Spans of calls that ask others to act against someone."""
     return [
-        *find(CALL, normalized, LABEL, "call_to_act"),
-        *find(IMPERATIVE, normalized, LABEL, "imperative"),
+        *find_each({"call_to_act": CALL, "imperative": IMPERATIVE}, normalized, LABEL),
         *find(SEND_POLICE, normalized, LABEL, "imperative"),
     ]

@@ -8,7 +8,7 @@ from typing import Final
 
 from stockade.watch.analyzers.lexicon import compile_words
 from stockade.watch.normalize import Normalized
-from stockade.watch.spans import Span, find
+from stockade.watch.spans import Span, find_each
 
 LABEL: Final = "swat"
 
@@ -38,7 +38,4 @@ FALSE_REPORT: Final = compile_words(
 
 def cues(normalized: Normalized) -> list[Span]:
     """Spans of calls to emergency services and of the false emergency to report."""
-    return [
-        *find(CALL, normalized, LABEL, "emergency_call"),
-        *find(FALSE_REPORT, normalized, LABEL, "false_report"),
-    ]
+    return find_each({"emergency_call": CALL, "false_report": FALSE_REPORT}, normalized, LABEL)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from stockade.watch.analyzers.incitement import CROWD_EN, CROWD_FR, MODAL_EN, MODAL_FR, OBJECT_FR
+from stockade.watch.analyzers.incitement import crowd_call
 from stockade.watch.analyzers.lexicon import VIOLENT, VIOLENT_DONE, compile_words, words
 from stockade.watch.normalize import Normalized
-from stockade.watch.spans import Span, find
+from stockade.watch.spans import Span, find_each
 
 LABEL: Final = "threat"
 
@@ -42,10 +42,7 @@ INTENT: Final = re.compile(
     rf"|(?<!\w){_FIRST_PERSON_FR}(?:\s*'?\s*{_INTENT_FR})?\s+(?:{_FILLER}\s+){{0,2}}?{_OBJECT_FR}?{VIOLENT}"
 )
 # Violence others are called to inflict: a threat too, and incitement.
-CALL: Final = re.compile(
-    rf"(?<!\w){CROWD_EN}(?:\s+{MODAL_EN})?(?:\s+\w+){{0,2}}?\s+{VIOLENT}"
-    rf"|(?<!\w){CROWD_FR}(?:\s+{MODAL_FR})?\s+(?:\w+\s+){{0,2}}?{OBJECT_FR}?{VIOLENT}"
-)
+CALL: Final = crowd_call(VIOLENT)
 # A violent verb that opens a sentence and has someone to fall on: "Kill them all".
 IMPERATIVE: Final = re.compile(
     rf"(?:^|(?<=[.!?,;:] )|(?<=\blet's )|(?<=\blets )|(?<=\bgo )|(?<=\band ))(?:go )?{VIOLENT}"
@@ -84,12 +81,15 @@ WISH: Final = compile_words(
 )  # fmt: skip
 
 
+PATTERNS: Final = {
+    "intent": INTENT,
+    "call": CALL,
+    "imperative": IMPERATIVE,
+    "fate": FATE,
+    "wish": WISH,
+}
+
+
 def cues(normalized: Normalized) -> list[Span]:
     """Spans of stated intent, announced fate and wished harm."""
-    return [
-        *find(INTENT, normalized, LABEL, "intent"),
-        *find(CALL, normalized, LABEL, "call"),
-        *find(IMPERATIVE, normalized, LABEL, "imperative"),
-        *find(FATE, normalized, LABEL, "fate"),
-        *find(WISH, normalized, LABEL, "wish"),
-    ]
+    return find_each(PATTERNS, normalized, LABEL)
