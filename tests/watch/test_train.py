@@ -11,6 +11,7 @@ import pytest
 from stockade.watch.analyze import Analyzer
 from stockade.watch.analyzers import LABELS
 from stockade.watch.corpus import examples
+from stockade.watch.dataset import Example
 from stockade.watch.train import (
     HARD_NEGATIVES,
     TrainingError,
@@ -22,12 +23,14 @@ from stockade.watch.train import (
 
 
 @pytest.fixture(scope="module")
-def trained() -> tuple[Analyzer, list]:  # type: ignore[type-arg]
+def trained() -> tuple[Analyzer, list[Example]]:
     made = examples()[::3]
     return Analyzer(train(made)), made
 
 
-def test_a_model_trained_on_a_third_of_the_examples(trained: tuple[Analyzer, list]) -> None:  # type: ignore[type-arg]
+def test_a_model_trained_on_a_third_of_the_examples(
+    trained: tuple[Analyzer, list[Example]],
+) -> None:
     analyzer, made = trained
     model = analyzer.model
     assert model.labels == LABELS
@@ -45,7 +48,7 @@ def test_a_model_trained_on_a_third_of_the_examples(trained: tuple[Analyzer, lis
 
 
 def test_evaluation_of_rows_without_a_split_uses_them_all(
-    trained: tuple[Analyzer, list],  # type: ignore[type-arg]
+    trained: tuple[Analyzer, list[Example]],
 ) -> None:
     analyzer, made = trained
     rows = [replace(e, split="") for e in made[:30]]

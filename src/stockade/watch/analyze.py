@@ -60,9 +60,9 @@ class Analyzer:
         its threshold: the words alone can raise a score, only a cue can make a label."""
         columns, values = vector(text, spans, self.model.cue_index)
         scores = self.model.scores(columns, values)
-        found = {span.label for span in spans if span.kind not in WEAK_KINDS}
-        threat_side, target_side = sides(spans)
-        found.discard(TARGETED)
+        supporting = [span for span in spans if span.kind not in WEAK_KINDS]
+        found = {span.label for span in supporting}
+        threat_side, target_side = sides(supporting)
         if threat_side and target_side:
             found.add(TARGETED)
         thresholds = self.model.thresholds

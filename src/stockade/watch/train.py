@@ -18,6 +18,7 @@ from stockade.watch.analyzers import LABELS
 from stockade.watch.dataset import Example
 from stockade.watch.features import BUCKETS, cue_names, index_of, vector
 from stockade.watch.model import Model
+from stockade.watch.spans import Span
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
@@ -100,7 +101,7 @@ def train(examples: Sequence[Example]) -> Model:
     )
 
 
-def _matrix(read_rows: list[tuple[str, list]], cue_index: dict[str, int]) -> csr_matrix:  # type: ignore[type-arg]
+def _matrix(read_rows: list[tuple[str, list[Span]]], cue_index: dict[str, int]) -> csr_matrix:
     from scipy.sparse import csr_matrix
 
     indptr, indices, data = [0], [], []
