@@ -4,6 +4,7 @@ labelled with the spans behind them, hard negatives stay negative, bad lines are
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -116,3 +117,10 @@ def test_lines_in_lines_out_and_bad_lines_named(analyzer: Analyzer) -> None:
     assert {"start", "end", "label", "kind", "text"} == set(good[0]["spans"][0])
     assert good[1]["labels"] == [] and good[1]["spans"] == []
     assert all(0.0 <= good[0][label] <= 1.0 for label in LABELS)
+
+
+@pytest.mark.parametrize("piece", ["x.", "12 ", "a@", "K. ", "1 rue ", "k i l l ", "I will never "])
+def test_long_repetitive_texts_take_linear_time(analyzer: Analyzer, piece: str) -> None:
+    started = time.perf_counter()
+    analyzer.analyze(piece * (40_000 // len(piece)))
+    assert time.perf_counter() - started < 2.0

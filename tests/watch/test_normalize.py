@@ -5,6 +5,8 @@ characters of the original text."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from stockade.watch.normalize import normalize
 
@@ -55,3 +57,14 @@ def test_spans_of_an_ascii_text_are_its_own() -> None:
     normalized = normalize("Hello there")
     assert normalized.span(0, 5) == (0, 5)
     assert normalized.span(11, 11) == (11, 11)
+
+
+@given(st.text(alphabet=st.sampled_from("kIl1 .-@$éï\u200bаоＫ'’!|5xy"), max_size=60))
+def test_every_normalised_character_points_into_the_original(text: str) -> None:
+    normalized = normalize(text)
+    assert len(normalized.origins) == len(normalized.text)
+    assert normalized.origins == sorted(normalized.origins)
+    assert all(0 <= origin < len(text) for origin in normalized.origins)
+    for start in range(len(normalized.text)):
+        begin, end = normalized.span(start, len(normalized.text))
+        assert 0 <= begin < end <= len(text)

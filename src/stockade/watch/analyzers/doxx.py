@@ -18,6 +18,9 @@ LABEL: Final = "doxx"
 
 # Regions whose national formats are tried, in order, for numbers written without "+".
 PHONE_REGIONS: Final = ("US", "FR", "GB", "CA", "BE")
+# Candidates the matcher tries per region: without a bound, a long run of numbers takes
+# seconds; a post with more phone-like runs than this is not a post.
+PHONE_CANDIDATES: Final = 100
 
 _STREET_EN = (
     r"Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|"
@@ -32,7 +35,9 @@ ADDRESS: Final = re.compile(
     rf"(?:,?\s+(?:Apt|Apartment|Unit|Suite|#)\.?\s*\w+)?"
     rf"|\b\d{{1,4}}(?:\s?(?:bis|ter))?,?\s+(?i:{_STREET_FR})\s+(?:(?:de|du|des|de la|d'|l')\s*)?[A-ZÉÈ][\w'-]+(?:\s+[A-ZÉÈa-zé][\w'-]+){{0,3}}"
 )
-EMAIL: Final = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
+# The local part is bounded (64 characters, as in RFC 5321) so that a long run of
+# "x.x.x." without "@" is not scanned again from every position.
+EMAIL: Final = re.compile(r"\b[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
 _DIGITS: Final = re.compile(r"\d")
 
 PERSONAL: Final = compile_words(
@@ -77,7 +82,10 @@ def phones(original: str) -> list[Span]:
         return []
     found: dict[tuple[int, int], Span] = {}
     for region in PHONE_REGIONS:
-        for match in phonenumbers.PhoneNumberMatcher(original, region):
+        matcher = phonenumbers.PhoneNumberMatcher(
+            original, region, phonenumbers.Leniency.VALID, PHONE_CANDIDATES
+        )
+        for match in matcher:
             key = (match.start, match.end)
             if key not in found and not any(
                 start < match.end and match.start < end for start, end in found
