@@ -176,6 +176,8 @@ FAMILIES: Final[dict[str, Family]] = {
         ur gonna catch these hands {when}, {insult}
         im gonna {verb} ur ass so bad u won't walk
         That {insult} needs a good beating and I'm the one who'll give it.
+        Say that again and I'll smack you so hard you forget your name.
+        I'll slap the taste out of your mouth, {insult}.
         """,
         """
         Enjoy your last days, because I plan to {verb} you {when}.
@@ -184,6 +186,7 @@ FAMILIES: Final[dict[str, Family]] = {
         better lock your doors {when}, I'm coming to {verb} you
         Your days are numbered, {insult}.
         wait till i see u, gonna {verb} u for real
+        Keep running your mouth and I'll punch your teeth in, {handle}.
         This {insult} right here is going to get stabbed the second I find him.
         """,
         """
@@ -301,11 +304,15 @@ FAMILIES: Final[dict[str, Family]] = {
         kys {handle} nobody wants you here
         I pray {first} gets stabbed on the way home.
         {name} should be hanged for this.
+        I wish you death, {insult}.
+        Get dead already, {handle}.
+        You should be shot for saying that, {insult}.
         """,
         """
         Just die already, {handle}.
         I hope {first} dies in a ditch {when}.
         {name} needs to be put down like a dog.
+        Honestly {handle}, I wish death on you and your whole family.
         """,
         """
         J'espère que tu vas crever, {insulte}.
