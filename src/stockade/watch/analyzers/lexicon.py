@@ -102,4 +102,5 @@ SECOND_PERSON_EN: Final = words(
     "you", "your", "yours", "yourself", "u", "ur", "ya", "youre", "thee"
 )
 SECOND_PERSON_FR: Final = words("tu", "toi", "te", "ton", "ta", "tes", "vous", "votre", "vos")
-THIRD_PERSON_OBJECT: Final = words("him", "her", "them", "le", "la", "les", "lui", "leur")
+# after the verb, in English: French puts its object pronouns before the verb
+THIRD_PERSON_OBJECT: Final = words("him", "her", "them")
