@@ -13,6 +13,7 @@ from stockade.edge.server import ConfigSource, run
 from stockade.logs import configure_logging
 from stockade.rules.commands import register as register_rules_commands
 from stockade.terminal import fail
+from stockade.watch.commands import register as register_analysis_commands
 from stockade.watch.simulate import register as register_watch_commands
 
 app = typer.Typer(
@@ -139,6 +140,7 @@ def up(
 register_control_commands(app)
 register_rules_commands(app)  # stockade rules check, stockade rules test
 register_watch_commands(app)  # stockade watch simulate
+register_analysis_commands(app)  # stockade analyze, stockade model train|eval
 
 
 def main() -> None:
