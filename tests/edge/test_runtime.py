@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import msgspec
@@ -29,6 +30,9 @@ def block(**fields: object) -> Enforcement:
 def test_request_ids_are_unique(edge: Edge) -> None:
     ids = {edge.next_request_id() for _ in range(1000)}
     assert len(ids) == 1000
+    other = Edge(edge.settings, edge.snapshot, edge.loop)
+    assert not ids & {other.next_request_id() for _ in range(1000)}  # another worker's
+    assert all(re.fullmatch(rb"[0-9a-f]{8}[0-9]+", request_id) for request_id in ids)
 
 
 def test_reconfigure_applies_limits_and_zones(edge: Edge) -> None:
