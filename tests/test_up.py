@@ -170,9 +170,11 @@ def test_up_stops_with_a_sentence_when_its_control_plane_dies(tmp_path: Path) ->
 
 
 def test_up_stopped_by_ctrl_c_stops_its_control_plane_quietly(tmp_path: Path) -> None:
-    process, _ = start_demo_piped(tmp_path / "data")
+    process, ports = start_demo_piped(tmp_path / "data")
     try:
         control_pid = control_plane_pid(process)
+        # Once everything serves: Ctrl-C while the edge starts is another case, below.
+        wait_for_status(f"http://127.0.0.1:{ports.edge}/", 200)
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=30)
     finally:
