@@ -17,6 +17,7 @@ def snapshot(requests: int) -> MetricsSnapshot:
         "latency_sum": 0.0005 * requests,
         "latency_count": requests,
         "challenges": {("forum", "issued"): requests},
+        "access": {("forum", "block"): requests},
         "open_connections": 2,
         "pool_open": {"http://10.0.0.1": 3},
         "pool_idle": {"http://10.0.0.1": 1},
@@ -37,3 +38,4 @@ def test_metrics_of_all_workers_are_summed() -> None:
     assert 'stockade_edge_upstream_latency_seconds_bucket{le="0.001"} 7.0' in text
     assert "stockade_edge_upstream_latency_seconds_count 7.0" in text
     assert 'stockade_edge_challenges_total{outcome="issued",zone="forum"} 7.0' in text
+    assert 'stockade_edge_access_total{action="block",zone="forum"} 7.0' in text

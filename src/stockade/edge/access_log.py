@@ -32,6 +32,7 @@ class AccessLogRecord(msgspec.Struct, array_like=False, omit_defaults=True):
     error_source: str = ""
     error: str = ""
     challenge: str = ""
+    access: str = ""
 
 
 class AccessLog:
@@ -98,4 +99,5 @@ def _record(wall: float, ctx: RequestContext, ended: float) -> AccessLogRecord:
         error_source=error.source if error is not None else "",
         error=error.message if error is not None else "",
         challenge=ctx.challenge,
+        access=ctx.access,
     )

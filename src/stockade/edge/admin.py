@@ -46,8 +46,14 @@ class EdgeCollector:
             "Challenge outcomes, by zone: issued, failed, passed, cleared.",
             labels=["zone", "outcome"],
         )
+        access = CounterMetricFamily(
+            "stockade_edge_access",
+            "Requests an access rule matched, by zone and action: allow, block, challenge.",
+            labels=["zone", "action"],
+        )
         totals: dict[tuple[str, int], int] = {}
         challenge_totals: dict[tuple[str, str], int] = {}
+        access_totals: dict[tuple[str, str], int] = {}
         error_totals: dict[str, int] = {}
         buckets = [0] * (len(LATENCY_BUCKETS) + 1)
         latency_sum = 0.0
@@ -63,12 +69,15 @@ class EdgeCollector:
             _add(pool_open, snapshot["pool_open"])
             _add(pool_idle, snapshot["pool_idle"])
             _add(challenge_totals, snapshot["challenges"])
+            _add(access_totals, snapshot["access"])
         for (zone, status), value in sorted(totals.items()):
             requests.add_metric([zone, str(status)], value)
         for source, value in sorted(error_totals.items()):
             errors.add_metric([source], value)
         for (zone, outcome), value in sorted(challenge_totals.items()):
             challenges.add_metric([zone, outcome], value)
+        for (zone, action), value in sorted(access_totals.items()):
+            access.add_metric([zone, action], value)
         connections.add_metric([], open_connections)
         for origin in sorted(pool_open):
             pool.add_metric([origin, "open"], pool_open[origin])
@@ -84,7 +93,7 @@ class EdgeCollector:
             buckets=cumulative,
             sum_value=latency_sum,
         )
-        yield from (requests, errors, challenges, connections, pool, latency)
+        yield from (requests, errors, challenges, access, connections, pool, latency)
 
 
 def _add(total: dict[Any, int], part: dict[Any, int]) -> None:

@@ -107,12 +107,14 @@ class ZoneChallenge:
     # the phase
 
     def check(self, ctx: RequestContext) -> Answer | None:
-        """None for a visitor with valid clearance (or on a zone not under attack);
-        otherwise the challenge page, or the answer to a solution sent to VERIFY_PATH."""
+        """The answer to a solution sent to VERIFY_PATH; otherwise the challenge page for a
+        visitor without valid clearance, when the zone is under attack or an earlier phase
+        asked for it (`ctx.challenge_asked`), unless one let the request past
+        (`ctx.skip_security`); None for everyone else."""
         path, _, query = ctx.url.partition(b"?")
         if path == VERIFY_PATH:
             return self.verify(ctx, query)
-        if not self.under_attack:
+        if ctx.skip_security or not (self.under_attack or ctx.challenge_asked):
             return None
         if self.cleared(ctx, time.time()):
             ctx.challenge = "cleared"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import msgspec
 
-from stockade.policy import Enforcement, Snapshot, VerifyKey, Zone, ZoneError
+from stockade.policy import AccessRule, Enforcement, Snapshot, VerifyKey, Zone, ZoneError
 
 
 class ConfigError(ValueError):
@@ -58,8 +58,10 @@ class EdgeSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     via: str = "stockade"
     # In-flight requests get this long to finish on shutdown.
     shutdown_timeout: float = 10.0
-    # MaxMind-format country database (.mmdb), needed by geo blocks.
+    # MaxMind-format country database (.mmdb), needed by geo blocks and country rules.
     geoip_database: str | None = None
+    # MaxMind-format ASN database (GeoLite2 ASN), needed by access rules by ASN.
+    asn_database: str | None = None
     # With a control plane, zones come from its signed snapshots instead of [[zones]].
     control_url: str | None = None
     control_key: str | None = None
@@ -182,14 +184,11 @@ def _check_zone_keys(raw: object, source: str) -> None:
         if not isinstance(zone, dict):
             continue
         _refuse_unknown(zone, Zone, f"zones[{index}]", source)
-        enforcements = zone.get("enforcements", [])
-        for position, enforcement in enumerate(
-            enforcements if isinstance(enforcements, list) else []
-        ):
-            if isinstance(enforcement, dict):
-                _refuse_unknown(
-                    enforcement, Enforcement, f"zones[{index}].enforcements[{position}]", source
-                )
+        for key, kind in (("enforcements", Enforcement), ("access_rules", AccessRule)):
+            tables = zone.get(key, [])
+            for position, table in enumerate(tables if isinstance(tables, list) else []):
+                if isinstance(table, dict):
+                    _refuse_unknown(table, kind, f"zones[{index}].{key}[{position}]", source)
 
 
 @functools.cache

@@ -37,7 +37,9 @@ class RequestContext:
     `__init__` stays interpreted, and one of these is made for every request."""
 
     __slots__ = (
+        "access",
         "challenge",
+        "challenge_asked",
         "client_ip",
         "error",
         "headers",
@@ -50,6 +52,7 @@ class RequestContext:
         "response_bytes",
         "route",
         "scheme",
+        "skip_security",
         "sni",
         "started",
         "status",
@@ -89,6 +92,13 @@ class RequestContext:
         self.upstream_started = 0.0
         self.upstream_latency = -1.0
         self.error: ProxyError | None = None
+        # What the access rules did: allow, block, challenge, or "" (no rule matched).
+        self.access = ""
+        # Set by a phase that lets the request past the later security phases (an access
+        # rule's allow): rate limits, firewall rules and the challenge leave it alone.
+        self.skip_security = False
+        # Set by a phase that wants the visitor challenged, whatever the security level.
+        self.challenge_asked = False
         # What the challenge phase did: issued, failed, passed, cleared, or "" (nothing).
         self.challenge = ""
 
@@ -103,8 +113,8 @@ class RequestContext:
 # Compiled builds (docs/performance.md) keep this class open to subclasses in Python.
 @mypyc_attr(allow_interpreted_subclasses=True)
 class Lifecycle:
-    """Stockade's phases. Later phases (access rules, rate limits, firewall) slot into
-    `request_filter` between enforcement and the challenge, in that order."""
+    """Stockade's phases. Later phases (rate limits, firewall) slot into `request_filter`
+    between the access rules and the challenge, in that order."""
 
     def __init__(self, edge: Edge) -> None:
         self.edge = edge
@@ -125,13 +135,19 @@ class Lifecycle:
     def request_filter(self, ctx: RequestContext) -> Answer | None:
         """Fires after `route`, before any origin is chosen; may answer the request itself.
 
-        Enforcement (zone, geo and path blocks, warnings) comes first, then the challenge
-        of a zone under attack (edge/challenge.py)."""
+        Enforcement (zone, geo and path blocks, warnings) comes first, then the access
+        rules (edge/access.py), then the challenge of a zone under attack or of a visitor
+        an access rule sent to it (edge/challenge.py)."""
         route = ctx.route
         assert route is not None
         enforcement = route.enforcement
         if enforcement is not None:
             answer = enforcement.check(ctx)
+            if answer is not None:
+                return answer
+        access = route.access
+        if access is not None:
+            answer = access.check(ctx)
             if answer is not None:
                 return answer
         challenge = route.challenge

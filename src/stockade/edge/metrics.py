@@ -38,6 +38,7 @@ class MetricsSnapshot(TypedDict):
     latency_sum: float
     latency_count: int
     challenges: dict[tuple[str, str], int]
+    access: dict[tuple[str, str], int]
     open_connections: int
     pool_open: dict[str, int]
     pool_idle: dict[str, int]
@@ -51,6 +52,7 @@ class Metrics:
         self.latency_sum = 0.0
         self.latency_count = 0
         self.challenges: dict[tuple[str, str], int] = {}
+        self.access: dict[tuple[str, str], int] = {}
 
     def observe(self, ctx: RequestContext) -> None:
         route = ctx.route
@@ -68,6 +70,9 @@ class Metrics:
         if ctx.challenge:
             outcome = (key[0], ctx.challenge)
             self.challenges[outcome] = self.challenges.get(outcome, 0) + 1
+        if ctx.access:
+            action = (key[0], ctx.access)
+            self.access[action] = self.access.get(action, 0) + 1
 
     def snapshot(self, edge: Edge) -> MetricsSnapshot:
         origins = edge.registry.origins.values()
@@ -78,6 +83,7 @@ class Metrics:
             "latency_sum": self.latency_sum,
             "latency_count": self.latency_count,
             "challenges": dict(self.challenges),
+            "access": dict(self.access),
             "open_connections": len(edge.connections),
             "pool_open": {origin.url: origin.open_connections for origin in origins},
             "pool_idle": {origin.url: len(origin.idle) for origin in origins},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from stockade.edge.access import ZoneAccess
 from stockade.edge.challenge import ChallengeKey, ZoneChallenge
 from stockade.edge.enforce import ZoneEnforcement
 from stockade.edge.origins import Origin, OriginRegistry
@@ -11,7 +12,7 @@ from stockade.edge.pages import Pages
 from stockade.policy import Snapshot, Zone
 
 if TYPE_CHECKING:
-    from stockade.edge.geo import CountryLookup
+    from stockade.edge.geo import AsnLookup, CountryLookup
 
 # Hosts looked up recently; cleared when full so random Host headers cannot grow it.
 _CACHE_LIMIT: Final = 8192
@@ -24,6 +25,7 @@ class ZoneRoute:
         "_next",
         "_origins",
         "_registry",
+        "access",
         "challenge",
         "connect_timeout",
         "enforcement",
@@ -40,10 +42,12 @@ class ZoneRoute:
         registry: OriginRegistry,
         enforcement: ZoneEnforcement | None,
         challenge: ZoneChallenge | None = None,
+        access: ZoneAccess | None = None,
     ) -> None:
         self.zone = zone
         self.enforcement = enforcement
         self.challenge = challenge
+        self.access = access
         self.name = zone.name
         self._registry = registry
         self._origins: tuple[Origin, ...] = ()
@@ -85,8 +89,11 @@ class RoutingTable:
         pages: Pages,
         countries: CountryLookup | None = None,
         challenge_key: ChallengeKey | None = None,
+        asns: AsnLookup | None = None,
     ) -> None:
         self.revision = snapshot.revision
+        # Zones with access rules of a kind this edge has no database for, by kind.
+        self.unmatched_access: dict[str, list[str]] = {}
         self.exact: dict[str, ZoneRoute] = {}
         self.wildcard: dict[str, ZoneRoute] = {}
         self.routes: list[ZoneRoute] = []
@@ -98,12 +105,21 @@ class RoutingTable:
             for url in zone.origins:
                 used.add((url, verify))
             enforcement = ZoneEnforcement(zone, pages, countries) if zone.enforcements else None
+            access = None
+            if zone.access_rules:
+                access = ZoneAccess(zone, pages, countries, asns)
+                for kind in access.unmatched:
+                    self.unmatched_access.setdefault(kind, []).append(zone.name)
             challenge = (
                 ZoneChallenge(zone, pages, challenge_key)
-                if challenge_key is not None and zone.security_level == "under_attack"
+                if challenge_key is not None
+                and (
+                    zone.security_level == "under_attack"
+                    or (access is not None and access.asks_challenge)
+                )
                 else None
             )
-            route = ZoneRoute(zone, registry, enforcement, challenge)
+            route = ZoneRoute(zone, registry, enforcement, challenge, access)
             routes.append(route)
             for hostname in zone.hostnames:
                 if hostname.startswith("*."):

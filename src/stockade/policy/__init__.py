@@ -10,16 +10,20 @@ from stockade.policy.signing import (
     verify_snapshot,
 )
 from stockade.policy.types import (
+    AccessRule,
     Enforcement,
     Snapshot,
     Zone,
     ZoneError,
+    address_number,
+    parse_network,
     parse_origin,
     validate_hostname,
     validate_origin,
 )
 
 __all__ = [
+    "AccessRule",
     "Enforcement",
     "SignatureError",
     "SignedSnapshot",
@@ -28,8 +32,10 @@ __all__ = [
     "VerifyKey",
     "Zone",
     "ZoneError",
+    "address_number",
     "decode_snapshot",
     "encode_snapshot",
+    "parse_network",
     "parse_origin",
     "sign_snapshot",
     "validate_hostname",
