@@ -22,19 +22,14 @@ from stockade.edge.runtime import Edge
 from stockade.policy import AccessRule, Enforcement, Snapshot, Zone
 from tests.support.geo import write_asn_database, write_country_database
 from tests.support.wire import Wire, header
+from tests.support.zones import forum_zone
 
 ORIGIN = "http://10.0.0.5:8080"
 PAGES = Pages()
 
 
 def forum(*rules: AccessRule, **fields: object) -> Zone:
-    return Zone(
-        name="forum",
-        hostnames=("forum.example",),
-        origins=(ORIGIN,),
-        access_rules=rules,
-        **fields,  # type: ignore[arg-type]
-    )
+    return forum_zone(access_rules=rules, **fields)
 
 
 def compiled(
@@ -304,6 +299,14 @@ def get(wire: Wire, extra: bytes = b"") -> bytes:
     return wire.transport.take()
 
 
+def passes(edge: Edge, ip: str) -> bool:
+    """Whether a request from `ip` on a new connection reaches the origin."""
+    wire = Wire(edge, peer=(ip, 1))
+    wire.pool_connection(ORIGIN)
+    get(wire)
+    return reached_origin(wire)
+
+
 def reached_origin(wire: Wire) -> bool:
     """Whether the request was sent on to the origin; if so, the origin answers it."""
     if not wire.upstreams[0][1].data().startswith(b"GET /thread/1 "):
@@ -332,20 +335,14 @@ def test_a_blocked_network_gets_403_in_its_format_and_the_origin_nothing(
     assert not reached_origin(wire)
     assert not wire.transport.ended
     assert edge.metrics.access == {("forum", "block"): 2}
-    other = Wire(edge, peer=("192.0.2.1", 1))
-    other.pool_connection(ORIGIN)
-    get(other)
-    assert reached_origin(other)
+    assert passes(edge, "192.0.2.1")
 
 
 def test_an_allowed_visitor_skips_the_challenge_of_a_zone_under_attack(
     loop: asyncio.AbstractEventLoop,
 ) -> None:
     edge = make_edge(loop, allow("198.51.100.7"), security_level="under_attack")
-    allowed = Wire(edge, peer=("198.51.100.7", 1))
-    allowed.pool_connection(ORIGIN)
-    get(allowed)
-    assert reached_origin(allowed)
+    assert passes(edge, "198.51.100.7")
     other = Wire(edge, peer=("198.51.100.8", 1))
     assert get(other).startswith(b"HTTP/1.1 403 ")
     assert edge.metrics.access == {("forum", "allow"): 1}
@@ -382,10 +379,7 @@ def test_a_challenged_network_needs_clearance_on_a_normal_zone(
     assert edge.metrics.access == {("forum", "challenge"): 2}
     assert edge.metrics.challenges == {("forum", "issued"): 1, ("forum", "cleared"): 1}
     # Visitors no rule names are not challenged on a zone that is not under attack.
-    other = Wire(edge, peer=("192.0.2.1", 1))
-    other.pool_connection(ORIGIN)
-    get(other)
-    assert reached_origin(other)
+    assert passes(edge, "192.0.2.1")
 
 
 def test_zones_without_challenge_rules_or_attack_have_no_challenge(

@@ -5,7 +5,6 @@ in France and in AS64496."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,10 +16,9 @@ from tests.support.zones import zone
 
 
 @pytest.fixture
-def origin() -> Iterator[Origin]:
-    server = Origin()
-    yield server
-    server.close()
+def origin(shared_origin: Origin) -> Origin:
+    shared_origin.reset()
+    return shared_origin
 
 
 def rule(action: str, **matches: object) -> str:
