@@ -71,10 +71,7 @@ class Enforcement(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
         if self.action == "geo_block" and not self.countries:
             raise ZoneError("A geo_block needs at least one country code, such as DE.")
         for country in self.countries:
-            if not _COUNTRY.match(country):
-                raise ZoneError(
-                    f"'{country}' is not a country code: use two capital letters, such as FR."
-                )
+            validate_country(country)
         if self.ends_at is not None and self.ends_at <= self.starts_at:
             raise ZoneError("An enforcement must end after it starts.")
 
@@ -101,11 +98,7 @@ class AccessRule(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         for network in self.ips:
             parse_network(network)
         for country in self.countries:
-            if not _COUNTRY.match(country):
-                raise ZoneError(
-                    f"Access rule country '{country}' is not a country code: use two capital "
-                    "letters, such as FR."
-                )
+            validate_country(country)
         for asn in self.asns:
             if not 0 < asn < 1 << 32:
                 raise ZoneError(
@@ -194,8 +187,10 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
                     )
 
 
-# IPv4 addresses as IPv6 sees them on a dual-stack socket: ::ffff:a.b.c.d.
-_MAPPED_IPV4 = 0xFFFF << 32
+def validate_country(country: str) -> None:
+    """Raise ZoneError unless `country` is an ISO 3166-1 alpha-2 code in capitals."""
+    if not _COUNTRY.match(country):
+        raise ZoneError(f"'{country}' is not a country code: use two capital letters, such as FR.")
 
 
 def address_number(address: str) -> tuple[int, int] | None:
@@ -208,6 +203,7 @@ def address_number(address: str) -> tuple[int, int] | None:
         value = int.from_bytes(socket.inet_pton(socket.AF_INET6, address), "big")
     except (OSError, ValueError):
         return None
+    # ::ffff:a.b.c.d, as a dual-stack socket shows an IPv4 peer.
     if value >> 32 == 0xFFFF:
         return 32, value & 0xFFFFFFFF
     return 128, value
