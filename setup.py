@@ -20,6 +20,7 @@ REQUEST_PATH = [
     "src/stockade/edge/routing.py",
     "src/stockade/edge/lifecycle.py",
     "src/stockade/edge/enforce.py",
+    "src/stockade/edge/access.py",
     "src/stockade/edge/http11.py",
     "src/stockade/edge/flow_control.py",
     "src/stockade/edge/metrics.py",

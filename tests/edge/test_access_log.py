@@ -19,7 +19,9 @@ def test_records_are_written_as_json_lines(tmp_path: Path) -> None:
         ctx.status = 502
         ctx.error = ProxyError("upstream", "connection refused")
         log.record(ctx)
-        log.record(ctx)
+        matched = request_context()
+        matched.access = "block"
+        log.record(matched)
         await log.close()
 
     asyncio.run(scenario())
@@ -33,3 +35,5 @@ def test_records_are_written_as_json_lines(tmp_path: Path) -> None:
     assert record["error"] == "connection refused"
     assert record["time"].endswith("Z")
     assert "upstream_ms" not in record
+    assert "access" not in record  # no rule matched
+    assert json.loads(lines[1])["access"] == "block"

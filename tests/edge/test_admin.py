@@ -18,6 +18,7 @@ def snapshot(requests: int) -> MetricsSnapshot:
         "latency_count": requests,
         "challenges": {("forum", "issued"): requests},
         "firewall": {("forum", "wp-login", "block"): requests},
+        "access": {("forum", "block"): requests},
         "open_connections": 2,
         "pool_open": {"http://10.0.0.1": 3},
         "pool_idle": {"http://10.0.0.1": 1},
@@ -42,3 +43,4 @@ def test_metrics_of_all_workers_are_summed() -> None:
         'stockade_edge_firewall_matches_total{action="block",rule="wp-login",zone="forum"} 7.0'
         in text
     )
+    assert 'stockade_edge_access_total{action="block",zone="forum"} 7.0' in text

@@ -49,6 +49,28 @@ def test_nested_settings_and_defaults(tmp_path: Path) -> None:
             'reason = "r"\nnotice_url = "/n"\nstatuss = 403\n',
             "zones[0].enforcements[0] has an unknown key 'statuss'",
         ),
+        (
+            '[[zones]]\nname = "a"\nhostnames = ["a.example"]\norigins = ["http://x"]\n'
+            '[[zones.access_rules]]\naction = "block"\nip = ["192.0.2.1"]\n',
+            "zones[0].access_rules[0] has an unknown key 'ip'; the keys are action, asns, "
+            "countries, ips, note.",
+        ),
+        (
+            '[[zones]]\nname = "a"\nhostnames = ["a.example"]\norigins = ["http://x"]\n'
+            '[[zones.access_rules]]\naction = "block"\nips = ["192.0.2.1/24"]\n',
+            "'192.0.2.1/24' has host bits set after the /24: write 192.0.2.0/24 for the whole "
+            "block, or the address alone for one host.",
+        ),
+        (
+            '[[zones]]\nname = "a"\nhostnames = ["a.example"]\norigins = ["http://x"]\n'
+            '[[zones.access_rules]]\naction = "deny"\nips = ["192.0.2.1"]\n',
+            "zones[0].access_rules[0].action",
+        ),
+        (
+            '[[zones]]\nname = "a"\nhostnames = ["a.example"]\norigins = ["http://x"]\n'
+            '[[zones.access_rules]]\naction = "challenge"\ncountries = ["France"]\n',
+            "'France' is not a country code",
+        ),
         ("[edge]\nworkers = 0\n", "edge.workers must be 1 or more"),
         ('[edge]\nlisten = ["localhost"]\n', "is not a listen address"),
         (

@@ -16,6 +16,7 @@ from stockade.edge.runtime import Edge
 from stockade.policy import Enforcement, Snapshot, Zone
 from tests.support.geo import write_country_database
 from tests.support.wire import Wire, header
+from tests.support.zones import forum_zone
 
 ORIGIN = "http://10.0.0.5:8080"
 NOTICE = "https://provider.example/notices/7"
@@ -35,12 +36,7 @@ def enforcement(action: str = "block", **fields: object) -> Enforcement:
 
 
 def zone(*enforcements: Enforcement) -> Zone:
-    return Zone(
-        name="forum",
-        hostnames=("forum.example",),
-        origins=(ORIGIN,),
-        enforcements=enforcements,
-    )
+    return forum_zone(enforcements=enforcements)
 
 
 def make_edge(

@@ -27,6 +27,7 @@ def test_counters_and_histogram() -> None:
     assert routed.route is not None
     routed.origin = routed.route.pick_origin()  # origins are looked up at first use
     metrics.observe(routed)
+    routed.access = "allow"
     metrics.observe(routed)
     failed = context(502)
     failed.error = ProxyError("upstream", "refused")
@@ -34,6 +35,7 @@ def test_counters_and_histogram() -> None:
     snapshot = metrics.snapshot(edge)
     assert snapshot["requests"] == {("a", 200): 2, ("", 502): 1}
     assert snapshot["errors"] == {"upstream": 1}
+    assert snapshot["access"] == {("a", "allow"): 1}
     assert snapshot["latency_count"] == 2
     assert snapshot["latency_buckets"][LATENCY_BUCKETS.index(0.005)] == 2
     assert snapshot["pool_open"] == {"http://10.0.0.1": 0}

@@ -1,8 +1,21 @@
 from __future__ import annotations
 
-import pytest
+import ipaddress
 
-from stockade.policy import Snapshot, Zone, ZoneError, validate_hostname, validate_origin
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stockade.policy import (
+    AccessRule,
+    Snapshot,
+    Zone,
+    ZoneError,
+    address_number,
+    parse_network,
+    validate_hostname,
+    validate_origin,
+)
 
 
 def zone(**overrides: object) -> Zone:
@@ -59,3 +72,82 @@ def test_validators_accept_good_values() -> None:
     validate_hostname("*.example.org")
     validate_origin("https://origin.example.org")
     validate_origin("http://[::1]:8080/")
+
+
+# access rules
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({}, r"An access rule \(block\) matches nobody: give it ips, countries or asns\."),
+        (
+            {"ips": ("198.51.100.1/24",)},
+            r"has host bits set after the /24: write 198\.51\.100\.0/24",
+        ),
+        ({"ips": ("2001:db8::1/32",)}, r"host bits set after the /32: write 2001:db8::/32"),
+        ({"ips": ("198.51.100.0/33",)}, "prefix length that is not 0 to 32"),
+        ({"ips": ("2001:db8::/129",)}, "prefix length that is not 0 to 128"),
+        ({"ips": ("198.51.100.0/",)}, "prefix length"),
+        ({"ips": ("198.51.100.0/²",)}, "prefix length"),
+        ({"ips": ("198.51.100",)}, "is not an IP address or CIDR block"),
+        ({"ips": ("01.2.3.4",)}, "is not an IP address or CIDR block"),
+        ({"ips": ("fe80::1%eth0",)}, "is not an IP address or CIDR block"),
+        ({"ips": ("forum.example",)}, "is not an IP address or CIDR block"),
+        ({"ips": ("::ffff:0:0/95",)}, "beyond the IPv4-mapped range"),
+        ({"countries": ("fr",)}, "'fr' is not a country code: use two capital letters"),
+        ({"asns": (0,)}, "ASN 0 is out of range: give an autonomous system number from 1"),
+        ({"asns": (2**32,)}, "out of range"),
+    ],
+)
+def test_bad_access_rules_are_refused_with_a_sentence(
+    fields: dict[str, object], words: str
+) -> None:
+    with pytest.raises(ZoneError, match=words):
+        AccessRule(action="block", **fields)  # type: ignore[arg-type]
+
+
+def test_an_access_rule_keeps_its_values_and_a_zone_its_rules() -> None:
+    rule = AccessRule(
+        action="challenge",
+        ips=("203.0.113.9", "2001:db8::/32"),
+        countries=("FR",),
+        asns=(64496,),
+        note="seen scraping",
+    )
+    assert zone(access_rules=(rule,)).access_rules == (rule,)
+    assert zone().access_rules == ()
+
+
+def test_networks_are_parsed_as_ipaddress_reads_them() -> None:
+    assert parse_network("198.51.100.0/24") == (32, 0xC6336400, 24)
+    assert parse_network("203.0.113.9") == (32, 0xCB007109, 32)
+    assert parse_network("2001:db8::/32") == (128, 0x20010DB8 << 96, 32)
+    assert parse_network("::ffff:198.51.100.0/120") == (32, 0xC6336400, 24)
+    assert parse_network("::ffff:198.51.100.7") == (32, 0xC6336407, 32)
+    assert address_number("::ffff:198.51.100.7") == (32, 0xC6336407)
+    assert address_number("unix") is None
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(0, 32))
+def test_ipv4_blocks_agree_with_ipaddress(value: int, prefix: int) -> None:
+    network = ipaddress.IPv4Network((value, prefix), strict=False)
+    assert parse_network(str(network)) == (32, int(network.network_address), prefix)
+    if value != int(network.network_address):
+        with pytest.raises(ZoneError, match="host bits set"):
+            parse_network(f"{ipaddress.IPv4Address(value)}/{prefix}")
+
+
+@given(st.integers(0, 2**128 - 1), st.integers(0, 128))
+def test_ipv6_blocks_and_addresses_agree_with_ipaddress(value: int, prefix: int) -> None:
+    address = ipaddress.IPv6Address(value)
+    mapped = address.ipv4_mapped
+    expected = (32, int(mapped)) if mapped is not None else (128, value)
+    assert address_number(str(address)) == expected
+    assert address_number(address.exploded) == expected
+    network = ipaddress.IPv6Network((value, prefix), strict=False)
+    if not network.subnet_of(ipaddress.IPv6Network("::ffff:0:0/96")):
+        assert parse_network(str(network)) == (128, int(network.network_address), prefix)
+        if value != int(network.network_address):
+            with pytest.raises(ZoneError, match="host bits set"):
+                parse_network(f"{address}/{prefix}")

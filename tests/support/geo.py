@@ -1,4 +1,4 @@
-"""A small MaxMind-format country database built for tests."""
+"""Small MaxMind-format databases built for tests: countries, and autonomous systems."""
 
 from __future__ import annotations
 
@@ -10,8 +10,26 @@ from netaddr import IPSet
 
 def write_country_database(path: Path, networks: dict[str, str]) -> Path:
     """`networks` maps CIDR blocks to ISO country codes."""
-    writer = MMDBWriter(ip_version=6, database_type="GeoIP2-Country", ipv4_compatible=True)
-    for network, country in networks.items():
-        writer.insert_network(IPSet([network]), {"country": {"iso_code": country}})
+    return _write(
+        path, "GeoIP2-Country", {n: {"country": {"iso_code": c}} for n, c in networks.items()}
+    )
+
+
+def write_asn_database(path: Path, networks: dict[str, int]) -> Path:
+    """`networks` maps CIDR blocks to autonomous system numbers, as GeoLite2 ASN has them."""
+    records = {
+        network: {
+            "autonomous_system_number": asn,
+            "autonomous_system_organization": f"AS{asn} Example",
+        }
+        for network, asn in networks.items()
+    }
+    return _write(path, "GeoLite2-ASN", records)
+
+
+def _write(path: Path, database_type: str, records: dict[str, dict[str, object]]) -> Path:
+    writer = MMDBWriter(ip_version=6, database_type=database_type, ipv4_compatible=True)
+    for network, record in records.items():
+        writer.insert_network(IPSet([network]), record)
     writer.to_db_file(str(path))
     return path

@@ -34,6 +34,7 @@ class AccessLogRecord(msgspec.Struct, array_like=False, omit_defaults=True):
     challenge: str = ""
     # "rule-id:action" of each firewall rule that matched, in order.
     firewall: list[str] = msgspec.field(default_factory=list)
+    access: str = ""
 
 
 class AccessLog:
@@ -101,4 +102,5 @@ def _record(wall: float, ctx: RequestContext, ended: float) -> AccessLogRecord:
         error=error.message if error is not None else "",
         challenge=ctx.challenge,
         firewall=[f"{rule}:{action}" for _, rule, action in ctx.firewall_matches or ()],
+        access=ctx.access,
     )

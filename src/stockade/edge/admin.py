@@ -51,9 +51,15 @@ class EdgeCollector:
             "Requests each firewall rule matched, by zone, rule id and action.",
             labels=["zone", "rule", "action"],
         )
+        access = CounterMetricFamily(
+            "stockade_edge_access",
+            "Requests an access rule matched, by zone and action: allow, block, challenge.",
+            labels=["zone", "action"],
+        )
         totals: dict[tuple[str, int], int] = {}
         firewall_totals: dict[tuple[str, str, str], int] = {}
         challenge_totals: dict[tuple[str, str], int] = {}
+        access_totals: dict[tuple[str, str], int] = {}
         error_totals: dict[str, int] = {}
         buckets = [0] * (len(LATENCY_BUCKETS) + 1)
         latency_sum = 0.0
@@ -70,6 +76,7 @@ class EdgeCollector:
             _add(pool_idle, snapshot["pool_idle"])
             _add(challenge_totals, snapshot["challenges"])
             _add(firewall_totals, snapshot["firewall"])
+            _add(access_totals, snapshot["access"])
         for (zone, status), value in sorted(totals.items()):
             requests.add_metric([zone, str(status)], value)
         for source, value in sorted(error_totals.items()):
@@ -78,6 +85,8 @@ class EdgeCollector:
             challenges.add_metric([zone, outcome], value)
         for labels, value in sorted(firewall_totals.items()):
             firewall.add_metric(list(labels), value)
+        for (zone, action), value in sorted(access_totals.items()):
+            access.add_metric([zone, action], value)
         connections.add_metric([], open_connections)
         for origin in sorted(pool_open):
             pool.add_metric([origin, "open"], pool_open[origin])
@@ -93,7 +102,7 @@ class EdgeCollector:
             buckets=cumulative,
             sum_value=latency_sum,
         )
-        yield from (requests, errors, challenges, firewall, connections, pool, latency)
+        yield from (requests, errors, challenges, firewall, access, connections, pool, latency)
 
 
 def _add(total: dict[Any, int], part: dict[Any, int]) -> None:

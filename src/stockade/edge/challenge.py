@@ -107,8 +107,8 @@ class ZoneChallenge:
     # the phase
 
     def check(self, ctx: RequestContext) -> Answer | None:
-        """None for a visitor with valid clearance (or on a zone not under attack);
-        otherwise the challenge page, or the answer to a solution sent to VERIFY_PATH."""
+        """The answer to a solution sent to VERIFY_PATH; otherwise, on a zone under attack,
+        the challenge page for a visitor without valid clearance; None for everyone else."""
         path, _, query = ctx.url.partition(b"?")
         if path == VERIFY_PATH:
             return self.verify(ctx, query)

@@ -13,7 +13,15 @@ from pathlib import Path
 import msgspec
 
 from stockade.edge.firewall import compile_rule
-from stockade.policy import Enforcement, FirewallRule, Snapshot, VerifyKey, Zone, ZoneError
+from stockade.policy import (
+    AccessRule,
+    Enforcement,
+    FirewallRule,
+    Snapshot,
+    VerifyKey,
+    Zone,
+    ZoneError,
+)
 
 
 class ConfigError(ValueError):
@@ -59,8 +67,10 @@ class EdgeSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     via: str = "stockade"
     # In-flight requests get this long to finish on shutdown.
     shutdown_timeout: float = 10.0
-    # MaxMind-format country database (.mmdb), needed by geo blocks.
+    # MaxMind-format country database (.mmdb), needed by geo blocks and country rules.
     geoip_database: str | None = None
+    # MaxMind-format ASN database (GeoLite2 ASN), needed by access rules by ASN.
+    asn_database: str | None = None
     # With a control plane, zones come from its signed snapshots instead of [[zones]].
     control_url: str | None = None
     control_key: str | None = None
@@ -181,6 +191,7 @@ def flags_config(routes: list[str], settings: dict[str, object]) -> EdgeConfig:
 _ZONE_TABLES: dict[str, type[msgspec.Struct]] = {
     "enforcements": Enforcement,
     "firewall_rules": FirewallRule,
+    "access_rules": AccessRule,
 }
 
 

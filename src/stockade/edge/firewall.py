@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from stockade.edge.lifecycle import SKIP_CHALLENGE, SKIP_RATE_LIMITS
 from stockade.edge.pages import Answer, FixedPage, Pages
 from stockade.policy import FirewallRule, Zone, ZoneError
 from stockade.rules import Filter, RequestValues, RuleError, compile
@@ -21,9 +22,6 @@ if TYPE_CHECKING:
     from stockade.edge.challenge import ZoneChallenge
     from stockade.edge.lifecycle import RequestContext
 
-# Bits of RequestContext.skips: later phases a rule or an access rule passed over.
-SKIP_RATE_LIMITS: Final = 1
-SKIP_CHALLENGE: Final = 2
 _SKIPS: Final = {"rate_limits": SKIP_RATE_LIMITS, "challenge": SKIP_CHALLENGE}
 
 

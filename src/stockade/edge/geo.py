@@ -1,41 +1,65 @@
-"""Country of a visitor's IP address, from a MaxMind-format database file (GeoLite2 or
-compatible), for geo blocks."""
+"""Where a visitor's IP address is: its country and its autonomous system, from
+MaxMind-format database files (GeoLite2 Country and ASN, or compatible), for geo blocks
+and access rules."""
 
 from __future__ import annotations
 
-import logging
 from functools import lru_cache
+from typing import Any
 
 import maxminddb
 
 from stockade.edge.config import ConfigError
 
-log = logging.getLogger("stockade.edge")
+# Addresses remembered per database: visitors come back, and a lookup reads the file.
+_CACHE_SIZE = 65536
+
+
+def _open(path: str, what: str, setting: str) -> Any:
+    try:
+        return maxminddb.open_database(path)
+    except (OSError, ValueError, maxminddb.InvalidDatabaseError) as error:
+        raise ConfigError(
+            f"Cannot open the {what} database {path}: {error}. Give a MaxMind-format "
+            f"(.mmdb) file in edge.{setting}."
+        ) from None
+
+
+def _record(reader: Any, ip: str) -> dict[str, object] | None:
+    try:
+        record = reader.get(ip)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
 
 
 class CountryLookup:
     def __init__(self, path: str) -> None:
-        try:
-            self.reader = maxminddb.open_database(path)
-        except (OSError, ValueError, maxminddb.InvalidDatabaseError) as error:
-            raise ConfigError(
-                f"Cannot open the country database {path}: {error}. Give a MaxMind-format "
-                "(.mmdb) file in edge.geoip_database."
-            ) from None
-        self.country = lru_cache(maxsize=65536)(self._country)
+        self.reader = _open(path, "country", "geoip_database")
+        self.country = lru_cache(maxsize=_CACHE_SIZE)(self._country)
 
     def _country(self, ip: str) -> str | None:
-        try:
-            record = self.reader.get(ip)
-        except ValueError:
-            return None
-        if not isinstance(record, dict):
-            return None
-        country = record.get("country")
+        country = (_record(self.reader, ip) or {}).get("country")
         if not isinstance(country, dict):
             return None
         code = country.get("iso_code")
         return code if isinstance(code, str) else None
+
+    def close(self) -> None:
+        self.reader.close()
+
+
+class AsnLookup:
+    """The autonomous system announcing an address (`autonomous_system_number`, as in
+    GeoLite2 ASN)."""
+
+    def __init__(self, path: str) -> None:
+        self.reader = _open(path, "ASN", "asn_database")
+        self.asn = lru_cache(maxsize=_CACHE_SIZE)(self._asn)
+
+    def _asn(self, ip: str) -> int | None:
+        number = (_record(self.reader, ip) or {}).get("autonomous_system_number")
+        return number if isinstance(number, int) else None
 
     def close(self) -> None:
         self.reader.close()

@@ -8,11 +8,9 @@ one. Phases run on the hot path: they are plain methods, never coroutines.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from mypy_extensions import mypyc_attr
-
-from stockade.edge.firewall import SKIP_CHALLENGE
 
 if TYPE_CHECKING:
     from stockade.edge.origins import Origin
@@ -21,6 +19,12 @@ if TYPE_CHECKING:
     from stockade.edge.runtime import Edge
 
 ErrorSource = Literal["downstream", "upstream", "edge"]
+
+# Bits of RequestContext.skips: later phases an access or firewall rule let a request pass.
+SKIP_FIREWALL: Final = 1
+SKIP_RATE_LIMITS: Final = 2
+SKIP_CHALLENGE: Final = 4
+SKIP_ALL: Final = SKIP_FIREWALL | SKIP_RATE_LIMITS | SKIP_CHALLENGE
 
 
 @dataclass(slots=True)
@@ -39,6 +43,7 @@ class RequestContext:
     `__init__` stays interpreted, and one of these is made for every request."""
 
     __slots__ = (
+        "access",
         "body_size",
         "challenge",
         "client_ip",
@@ -94,12 +99,14 @@ class RequestContext:
         self.upstream_started = 0.0
         self.upstream_latency = -1.0
         self.error: ProxyError | None = None
+        # What the access rules did: allow, block, challenge, or "" (no rule matched).
+        self.access = ""
         # What the challenge phase did: issued, failed, passed, cleared, or "" (nothing).
         self.challenge = ""
         self.body_size = 0  # as Content-Length announces it
         # (zone, rule id, action) of each firewall rule that matched, if any did.
         self.firewall_matches: list[tuple[str, str, str]] | None = None
-        # Later phases to pass over (edge/firewall.py SKIP_*), as rules decided.
+        # Later phases to pass over (SKIP_* bits), as an access or firewall rule decided.
         self.skips = 0
 
     def header(self, name: bytes) -> bytes | None:
@@ -113,8 +120,8 @@ class RequestContext:
 # Compiled builds (docs/performance.md) keep this class open to subclasses in Python.
 @mypyc_attr(allow_interpreted_subclasses=True)
 class Lifecycle:
-    """Stockade's phases. Access rules and rate limits will slot into `request_filter`
-    around the firewall rules: access rules before them, rate limits after."""
+    """Stockade's phases. Rate limits will slot into `request_filter` between the
+    firewall rules and the challenge."""
 
     def __init__(self, edge: Edge) -> None:
         self.edge = edge
@@ -135,9 +142,10 @@ class Lifecycle:
     def request_filter(self, ctx: RequestContext) -> Answer | None:
         """Fires after `route`, before any origin is chosen; may answer the request itself.
 
-        Enforcement (zone, geo and path blocks, warnings) comes first, then the zone's
-        firewall rules (edge/firewall.py), then the challenge of a zone under attack
-        (edge/challenge.py), unless a rule let the request pass it."""
+        Enforcement (zone, geo and path blocks, warnings) comes first, then the access
+        rules (edge/access.py), the firewall rules (edge/firewall.py) and the challenge of
+        a zone under attack (edge/challenge.py), each unless an earlier rule let the
+        request pass it."""
         route = ctx.route
         assert route is not None
         enforcement = route.enforcement
@@ -145,8 +153,13 @@ class Lifecycle:
             answer = enforcement.check(ctx)
             if answer is not None:
                 return answer
+        access = route.access
+        if access is not None:
+            answer = access.check(ctx)
+            if answer is not None:
+                return answer
         firewall = route.firewall
-        if firewall is not None:
+        if firewall is not None and not ctx.skips & SKIP_FIREWALL:
             answer = firewall.check(ctx)
             if answer is not None:
                 return answer

@@ -38,6 +38,7 @@ class MetricsSnapshot(TypedDict):
     latency_count: int
     challenges: dict[tuple[str, str], int]
     firewall: dict[tuple[str, str, str], int]
+    access: dict[tuple[str, str], int]
     open_connections: int
     pool_open: dict[str, int]
     pool_idle: dict[str, int]
@@ -52,6 +53,7 @@ class Metrics:
         self.latency_count = 0
         self.challenges: dict[tuple[str, str], int] = {}
         self.firewall: dict[tuple[str, str, str], int] = {}
+        self.access: dict[tuple[str, str], int] = {}
 
     def observe(self, ctx: RequestContext) -> None:
         route = ctx.route
@@ -80,6 +82,9 @@ class Metrics:
             firewall = self.firewall
             for label in ctx.firewall_matches:
                 firewall[label] = firewall.get(label, 0) + 1
+        if ctx.access:
+            action = (key[0], ctx.access)
+            self.access[action] = self.access.get(action, 0) + 1
 
     def snapshot(self, edge: Edge) -> MetricsSnapshot:
         origins = edge.registry.origins.values()
@@ -91,6 +96,7 @@ class Metrics:
             "latency_count": self.latency_count,
             "challenges": dict(self.challenges),
             "firewall": dict(self.firewall),
+            "access": dict(self.access),
             "open_connections": len(edge.connections),
             "pool_open": {origin.url: origin.open_connections for origin in origins},
             "pool_idle": {origin.url: len(origin.idle) for origin in origins},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Final
 
+from stockade.edge.access import ZoneAccess
 from stockade.edge.challenge import ChallengeKey, ZoneChallenge
 from stockade.edge.enforce import ZoneEnforcement
 from stockade.edge.firewall import ZoneFirewall
@@ -13,7 +14,7 @@ from stockade.policy import Snapshot, Zone
 from stockade.rules.standard import Locate
 
 if TYPE_CHECKING:
-    from stockade.edge.geo import CountryLookup
+    from stockade.edge.geo import AsnLookup, CountryLookup
 
 # Hosts looked up recently; cleared when full so random Host headers cannot grow it.
 _CACHE_LIMIT: Final = 8192
@@ -26,6 +27,7 @@ class ZoneRoute:
         "_next",
         "_origins",
         "_registry",
+        "access",
         "challenge",
         "connect_timeout",
         "enforcement",
@@ -44,11 +46,13 @@ class ZoneRoute:
         enforcement: ZoneEnforcement | None,
         challenge: ZoneChallenge | None = None,
         firewall: ZoneFirewall | None = None,
+        access: ZoneAccess | None = None,
     ) -> None:
         self.zone = zone
         self.enforcement = enforcement
         self.challenge = challenge
         self.firewall = firewall
+        self.access = access
         self.name = zone.name
         self._registry = registry
         self._origins: tuple[Origin, ...] = ()
@@ -90,12 +94,15 @@ class RoutingTable:
         pages: Pages,
         countries: CountryLookup | None = None,
         challenge_key: ChallengeKey | None = None,
+        asns: AsnLookup | None = None,
     ) -> None:
         self.revision = snapshot.revision
+        # Zones with access rules of a kind this edge has no database for, by kind.
+        self.unmatched_access: dict[str, list[str]] = {}
         self.exact: dict[str, ZoneRoute] = {}
         self.wildcard: dict[str, ZoneRoute] = {}
         self.routes: list[ZoneRoute] = []
-        locate = _locator(countries)
+        locate = _locator(countries, asns)
         # Plain loops and locals: this runs for every zone of every snapshot (100,000s).
         used: set[tuple[str, bool]] = set()
         exact, wildcard, routes = self.exact, self.wildcard, self.routes
@@ -109,8 +116,13 @@ class RoutingTable:
                 if challenge_key is not None and _challenges(zone)
                 else None
             )
+            access = None
+            if zone.access_rules:
+                access = ZoneAccess(zone, pages, countries, asns, challenge)
+                for kind in access.unmatched:
+                    self.unmatched_access.setdefault(kind, []).append(zone.name)
             firewall = ZoneFirewall(zone, pages, challenge, locate) if zone.firewall_rules else None
-            route = ZoneRoute(zone, registry, enforcement, challenge, firewall)
+            route = ZoneRoute(zone, registry, enforcement, challenge, firewall, access)
             routes.append(route)
             for hostname in zone.hostnames:
                 if hostname.startswith("*."):
@@ -161,19 +173,22 @@ class RoutingTable:
 
 def _challenges(zone: Zone) -> bool:
     """Whether the zone may send a visitor to the challenge."""
-    return zone.security_level == "under_attack" or any(
-        rule.action == "challenge" and rule.enabled for rule in zone.firewall_rules
+    return (
+        zone.security_level == "under_attack"
+        or any(rule.action == "challenge" and rule.enabled for rule in zone.firewall_rules)
+        or any(rule.action == "challenge" for rule in zone.access_rules)
     )
 
 
-def _locator(countries: CountryLookup | None) -> Locate | None:
-    """Where rules find a visitor's country; None without a country database."""
-    if countries is None:
+def _locator(countries: CountryLookup | None, asns: AsnLookup | None) -> Locate | None:
+    """Where rules find a visitor's country and network; None without either database."""
+    if countries is None and asns is None:
         return None
-    country = countries.country
 
     def locate(ip: str) -> tuple[str, int]:
-        return country(ip) or "", 0
+        country = countries.country(ip) if countries is not None else None
+        network = asns.asn(ip) if asns is not None else None
+        return country or "", network or 0
 
     return locate
 

@@ -17,7 +17,7 @@ import msgspec
 from stockade.edge.access_log import AccessLog
 from stockade.edge.challenge import ChallengeKey
 from stockade.edge.config import EdgeSettings
-from stockade.edge.geo import CountryLookup
+from stockade.edge.geo import AsnLookup, CountryLookup
 from stockade.edge.http11 import DateHeader
 from stockade.edge.lifecycle import Lifecycle
 from stockade.edge.metrics import Metrics
@@ -62,6 +62,7 @@ class Edge:
         self.registry = OriginRegistry(settings.upstream, loop)
         self.pages = Pages()
         self.countries = CountryLookup(settings.geoip_database) if settings.geoip_database else None
+        self.asns = AsnLookup(settings.asn_database) if settings.asn_database else None
         self.snapshot = snapshot
         self.challenge_key = ChallengeKey(
             Path(settings.challenge_key_file or Path(settings.state_dir) / "challenge.key")
@@ -101,6 +102,7 @@ class Edge:
             "access_log",
             "upstream",
             "geoip_database",
+            "asn_database",
             "control_url",
             "control_key",
             "control_token",
@@ -150,7 +152,23 @@ class Edge:
         )
 
     def _routing_table(self, snapshot: Snapshot) -> RoutingTable:
-        return RoutingTable(snapshot, self.registry, self.pages, self.countries, self.challenge_key)
+        table = RoutingTable(
+            snapshot, self.registry, self.pages, self.countries, self.challenge_key, self.asns
+        )
+        for kind, zones in table.unmatched_access.items():
+            # A security filter without its database must not lock everyone out, so these
+            # rules match nobody (a geo block, an enforcement, holds for everybody instead).
+            setting = "geoip_database" if kind == "country" else "asn_database"
+            log.warning(
+                "access rules by %s match nobody in %d zone(s) (%s%s): set edge.%s to a "
+                "MaxMind-format database to apply them",
+                kind,
+                len(zones),
+                ", ".join(zones[:5]),
+                ", ..." if len(zones) > 5 else "",
+                setting,
+            )
+        return table
 
     def close_zones(self, zones: set[str]) -> int:
         """Close every connection whose latest request went to one of `zones`."""

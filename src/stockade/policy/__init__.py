@@ -10,17 +10,21 @@ from stockade.policy.signing import (
     verify_snapshot,
 )
 from stockade.policy.types import (
+    AccessRule,
     Enforcement,
     FirewallRule,
     Snapshot,
     Zone,
     ZoneError,
+    address_number,
+    parse_network,
     parse_origin,
     validate_hostname,
     validate_origin,
 )
 
 __all__ = [
+    "AccessRule",
     "Enforcement",
     "FirewallRule",
     "SignatureError",
@@ -30,8 +34,10 @@ __all__ = [
     "VerifyKey",
     "Zone",
     "ZoneError",
+    "address_number",
     "decode_snapshot",
     "encode_snapshot",
+    "parse_network",
     "parse_origin",
     "sign_snapshot",
     "validate_hostname",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from typing import Literal
 
 import msgspec
@@ -34,6 +35,7 @@ SkippedPhase = Literal["rules", "rate_limits", "challenge"]
 BlockContentType = Literal["text/plain", "text/html", "application/json"]
 _RULE_ID = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?")
 MAX_BLOCK_BODY = 2048
+AccessAction = Literal["allow", "block", "challenge"]
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 # A notice URL goes into a Link header and an href: no spaces, controls, quotes or brackets.
@@ -76,10 +78,7 @@ class Enforcement(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True)
         if self.action == "geo_block" and not self.countries:
             raise ZoneError("A geo_block needs at least one country code, such as DE.")
         for country in self.countries:
-            if not _COUNTRY.match(country):
-                raise ZoneError(
-                    f"'{country}' is not a country code: use two capital letters, such as FR."
-                )
+            validate_country(country)
         if self.ends_at is not None and self.ends_at <= self.starts_at:
             raise ZoneError("An enforcement must end after it starts.")
 
@@ -139,6 +138,37 @@ class FirewallRule(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
             )
 
 
+class AccessRule(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What a zone does with visitors from some networks: let them past the later security
+    phases, block them, or challenge them. Which rule wins is explained in docs/edge.md."""
+
+    action: AccessAction
+    # IPv4 and IPv6 addresses and CIDR blocks, such as 203.0.113.7 or 2001:db8::/32.
+    ips: tuple[str, ...] = ()
+    # ISO 3166-1 alpha-2 country codes.
+    countries: tuple[str, ...] = ()
+    # Autonomous system numbers, such as 64496.
+    asns: tuple[int, ...] = ()
+    # Why the rule exists, for the people who keep it; never shown to visitors.
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not (self.ips or self.countries or self.asns):
+            raise ZoneError(
+                f"An access rule ({self.action}) matches nobody: give it ips, countries or asns."
+            )
+        for network in self.ips:
+            parse_network(network)
+        for country in self.countries:
+            validate_country(country)
+        for asn in self.asns:
+            if not 0 < asn < 1 << 32:
+                raise ZoneError(
+                    f"Access rule ASN {asn} is out of range: give an autonomous system number "
+                    "from 1 to 4294967295, such as 64496."
+                )
+
+
 class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A customer site: the hostnames it answers to and the origins that serve it."""
 
@@ -148,6 +178,7 @@ class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     # proxied: security only, the content is hosted elsewhere; hosted: the provider hosts it.
     service: Service = "proxied"
     enforcements: tuple[Enforcement, ...] = ()
+    access_rules: tuple[AccessRule, ...] = ()
     connect_timeout: float = 5.0
     read_timeout: float = 60.0
     max_body_bytes: int = 100 * 1024 * 1024
@@ -225,6 +256,72 @@ class Snapshot(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
                         f"Hostname '{hostname}' is in both zone '{other}' and zone "
                         f"'{zone.name}': a hostname belongs to one zone only."
                     )
+
+
+def validate_country(country: str) -> None:
+    """Raise ZoneError unless `country` is an ISO 3166-1 alpha-2 code in capitals."""
+    if not _COUNTRY.match(country):
+        raise ZoneError(f"'{country}' is not a country code: use two capital letters, such as FR.")
+
+
+def address_number(address: str) -> tuple[int, int] | None:
+    """(32, n) for an IPv4 address, (128, n) for an IPv6 one, n its value as an integer;
+    None if it is neither. An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is its IPv4
+    address: one visitor must match the same rules however its socket saw it."""
+    try:
+        if ":" not in address:
+            return 32, int.from_bytes(socket.inet_pton(socket.AF_INET, address), "big")
+        value = int.from_bytes(socket.inet_pton(socket.AF_INET6, address), "big")
+    except (OSError, ValueError):
+        return None
+    # ::ffff:a.b.c.d, as a dual-stack socket shows an IPv4 peer.
+    if value >> 32 == 0xFFFF:
+        return 32, value & 0xFFFFFFFF
+    return 128, value
+
+
+def parse_network(network: str) -> tuple[int, int, int]:
+    """(bits, first address, prefix length) of an address or CIDR block, bits being 32 for
+    IPv4 and 128 for IPv6; an IPv4-mapped block (::ffff:a.b.c.d/n, n of 96 or more) is
+    its IPv4 block. Raise ZoneError saying what is wrong."""
+    address, slash, length = network.partition("/")
+    parsed = address_number(address)
+    if parsed is None:
+        raise ZoneError(
+            f"'{network}' is not an IP address or CIDR block: write one such as 203.0.113.7, "
+            "198.51.100.0/24 or 2001:db8::/32."
+        )
+    bits, first = parsed
+    mapped = bits == 32 and ":" in address
+    if not slash:
+        return bits, first, bits
+    widest = 128 if mapped else bits
+    if not (length.isascii() and length.isdigit()) or int(length) > widest:
+        raise ZoneError(
+            f"'{network}' has a prefix length that is not 0 to {widest}: write the block as "
+            "ADDRESS/LENGTH, such as 198.51.100.0/24 or 2001:db8::/32."
+        )
+    prefix = int(length)
+    if mapped:
+        if prefix < 96:
+            raise ZoneError(
+                f"'{network}' reaches beyond the IPv4-mapped range ::ffff:0:0/96: give the IPv4 "
+                "block itself, such as 198.51.100.0/24."
+            )
+        prefix -= 96
+    host_bits = (1 << (bits - prefix)) - 1
+    if first & host_bits:
+        base = _network_text(bits, first & ~host_bits)
+        raise ZoneError(
+            f"'{network}' has host bits set after the /{length}: write {base}/{prefix} for "
+            "the whole block, or the address alone for one host."
+        )
+    return bits, first, prefix
+
+
+def _network_text(bits: int, value: int) -> str:
+    family = socket.AF_INET if bits == 32 else socket.AF_INET6
+    return socket.inet_ntop(family, value.to_bytes(bits // 8, "big"))
 
 
 def validate_hostname(hostname: str, *, zone: str = "") -> None:

@@ -146,6 +146,19 @@ class Pages:
             for status, (title, message, source) in ERRORS.items()
         }
         self._firewall: dict[int, Answer] = {}
+        # Access rules are the site owner's security decision, not an enforcement: the
+        # page names no notice, and no network or rule, which would help to get round it.
+        denied = {
+            "status": 403,
+            "title": "Access Denied",
+            "message": "The owner of this site has blocked visitors from your network. If you "
+            "think this is a mistake, contact the site's owner and give them the request ID.",
+            "source": "a rule set by the site's owner",
+            "request_id": _MARKER,
+        }
+        self.access_denied = Answer(
+            403, b"", self._render("error", denied, {**denied, "error": "access_denied"})
+        )
 
     def error(self, status: int) -> Answer:
         return self._errors[status]
