@@ -92,7 +92,7 @@ def gather_evidence(
         )
     series = HourlySeries()
     items: dict[int, dict[str, Any]] = {}
-    for event, item in session.execute(query).tuples():
+    for event, item in session.execute(query):
         series.add(
             SignalEvent(
                 zone=str(zone_id),

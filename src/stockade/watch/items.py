@@ -169,11 +169,8 @@ def _check_batch(items: Sequence[PushedItem]) -> None:
 
 
 def _zone_ids(session: Session, names: set[str]) -> dict[str, int]:
-    found = dict(
-        session.execute(select(ZoneRecord.name, ZoneRecord.id).where(ZoneRecord.name.in_(names)))
-        .tuples()
-        .all()
-    )
+    rows = session.execute(select(ZoneRecord.name, ZoneRecord.id).where(ZoneRecord.name.in_(names)))
+    found = {name: zone_id for name, zone_id in rows}
     unknown = sorted(names - set(found))
     if unknown:
         raise ItemError(
@@ -202,7 +199,7 @@ def _clusters(
             SignalEventRecord.target_mention.is_not(None),
         )
         .distinct()
-    ).tuples()
+    )
     for zone_id, stored in known:
         if stored is not None:
             by_zone[names[zone_id]].add(stored)

@@ -58,6 +58,7 @@ class WatchWorker:
         self.zones: dict[str, SurgeDetector] = {}
         self.targets: dict[tuple[str, str], SurgeDetector] = {}
         self.next_hour: datetime | None = None  # the first hour not read yet
+        self.first_hours: dict[str, datetime] = {}  # the first hour of each zone's detector
 
     def run_once(self) -> list[int]:
         """Read the hours completed since the last run; return the ids of new alerts."""
@@ -70,6 +71,7 @@ class WatchWorker:
                 detector = self.zones.get(zone)
                 if detector is None:
                     detector = self.zones[zone] = SurgeDetector(zone, "zone", self.zone_settings)
+                    self.first_hours[zone] = min(series.buckets)
                 created += self._feed(detector, series, zone, None)
             targeted = [event for event in events if event.kind == TARGETED]
             for (zone, target), series in sorted(by_target(targeted).items()):
@@ -78,6 +80,11 @@ class WatchWorker:
                     label = labels.get((zone, target), target)
                     detector = SurgeDetector(label, "target", self.target_settings)
                     self.targets[(zone, target)] = detector
+                    # A target first named today was named by nobody while the zone was
+                    # watched: its history is the zone's, not only its own.
+                    zone_start = self.first_hours[zone]
+                    if zone_start < min(series.buckets):
+                        detector.observe(zone_start, 0)
                 created += self._feed(detector, series, zone, target)
             self.next_hour = end
         if self.webhook is not None:
@@ -110,7 +117,7 @@ class WatchWorker:
             .order_by(SignalEventRecord.posted_at, SignalEventRecord.id)
         )
         with self.database.read() as session:
-            for event, zone in session.execute(query).tuples():
+            for event, zone in session.execute(query):
                 events.append(
                     SignalEvent(
                         zone=zone,
