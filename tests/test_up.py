@@ -167,8 +167,9 @@ def control_plane_pid(process: subprocess.Popen[bytes]) -> int:
 
 def test_up_runs_a_watch_worker_and_stops_it(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    process, _ports = start_demo_piped(data)
+    process, ports = start_demo_piped(data)
     try:
+        wait_for_status(f"http://127.0.0.1:{ports.edge}/", 200)
         worker = child_pids(process)["watch run"]
         deadline = time.monotonic() + 20
         while "watch worker: every 60 s" not in (data / "watch.log").read_text():
@@ -214,8 +215,10 @@ def test_up_stops_with_a_sentence_when_its_control_plane_dies(tmp_path: Path) ->
 
 
 def test_up_stopped_by_ctrl_c_stops_its_control_plane_quietly(tmp_path: Path) -> None:
-    process, _ = start_demo_piped(tmp_path / "data")
+    process, ports = start_demo_piped(tmp_path / "data")
     try:
+        # Serving a request: the edge has its signal handlers (its port opens before).
+        wait_for_status(f"http://127.0.0.1:{ports.edge}/", 200)
         control_pid = control_plane_pid(process)
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=30)
