@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from stockade.desk.zones import delete_zone
 from stockade.store import Database
 from stockade.store.models import SignalEventRecord, WatchItemRecord
 from stockade.watch.items import ItemError, PushedItem, ingest, shipped_analyzer
@@ -126,3 +127,11 @@ def test_a_bad_batch_is_refused_with_a_sentence_and_nothing_is_stored(
 
 def test_the_shipped_analyzer_is_loaded_once() -> None:
     assert shipped_analyzer() is shipped_analyzer()
+
+
+def test_removing_a_zone_removes_its_items_and_their_events(forum: Database) -> None:
+    with forum.write() as session:
+        ingest(session, [item("1", "I will kill you Mark Smith")], shipped_analyzer())
+    with forum.write() as session:
+        delete_zone(session, "forum")
+    assert counts(forum) == (0, 0)

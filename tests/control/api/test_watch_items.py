@@ -91,5 +91,5 @@ def test_pushing_needs_a_token_that_may_write(control: Control) -> None:
     assert control.client.post("/v1/watch/items", json=body).status_code == 401
     refused = control.client.post("/v1/watch/items", json=body, headers=control.auth("viewer"))
     assert refused.status_code == 403
-    assert "cannot change zones and enforcements" in refused.json()["message"]
+    assert "cannot change zones and enforcements, or push posts" in refused.json()["message"]
     assert stored(control) == (0, 0)
