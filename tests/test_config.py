@@ -49,10 +49,17 @@ def test_every_setting_has_an_environment_variable(tmp_path: Path) -> None:
         "STOCKADE_PUBLIC_URL": "https://notices.example",
         "STOCKADE_URL": "https://control.example/",
         "STOCKADE_TOKEN": "stk_abc",
+        "STOCKADE_WATCH_WEBHOOK": "https://hooks.example/alerts",
+        "STOCKADE_WATCH_INTERVAL": "30",
+        "STOCKADE_WATCH_WEBHOOK_TIMEOUT": "2.5",
+        "STOCKADE_WATCH_WEBHOOK_RETRIES": "5",
     }
     assert sorted(f"STOCKADE_{name.upper()}" for name in SETTING_NAMES) == sorted(environ)
     settings = load_settings(environ=environ, directory=tmp_path)
     assert settings.database == "postgresql+psycopg://db/stockade"
+    assert settings.watch_webhook == "https://hooks.example/alerts"
+    assert (settings.watch_interval, settings.watch_webhook_timeout) == (30.0, 2.5)
+    assert settings.watch_webhook_retries == 5
     assert (settings.api_url, settings.api_token) == ("https://control.example", "stk_abc")
 
 
@@ -95,3 +102,24 @@ def test_bad_values_are_explained(fields: dict[str, str], expected: str) -> None
 def test_listen_addresses() -> None:
     assert parse_listen("0.0.0.0:80") == ("0.0.0.0", 80)
     assert parse_listen("[::1]:8000") == ("::1", 8000)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("STOCKADE_WATCH_INTERVAL", "soon"),
+        ("STOCKADE_WATCH_INTERVAL", "0"),
+        ("STOCKADE_WATCH_WEBHOOK_RETRIES", "2.5"),
+        ("STOCKADE_WATCH_WEBHOOK_RETRIES", "-1"),
+    ],
+)
+def test_a_watch_number_that_is_not_one_is_refused_with_a_sentence(
+    tmp_path: Path, name: str, value: str
+) -> None:
+    with pytest.raises(SettingsError, match=f"{name} is '{value}', which is not a .*number"):
+        load_settings(environ={name: value}, directory=tmp_path)
+
+
+def test_a_watch_webhook_must_be_a_url(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="STOCKADE_WATCH_WEBHOOK is 'hooks', which is not"):
+        load_settings(environ={"STOCKADE_WATCH_WEBHOOK": "hooks"}, directory=tmp_path)

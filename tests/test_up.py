@@ -148,10 +148,55 @@ def test_up_again_with_another_demo_origin_follows_it(tmp_path: Path) -> None:
     assert (data / "control.log").read_text().count("Uvicorn running") == 2
 
 
+def child_pids(process: subprocess.Popen[bytes]) -> dict[str, int]:
+    """The processes `stockade up` started, by their command: "control" or "watch run"."""
+    found = {}
+    for pid in Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split():
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+        command = arguments[arguments.index("stockade.cli") + 1 :]
+        found["watch run" if command[:2] == ["watch", "run"] else command[0]] = int(pid)
+    return found
+
+
 def control_plane_pid(process: subprocess.Popen[bytes]) -> int:
-    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
-    assert len(children) == 1, children  # `stockade up` starts the control plane alone
-    return int(children[0])
+    children = child_pids(process)
+    # `stockade up` starts the control plane and a watch worker, nothing else.
+    assert sorted(children) == ["control", "watch run"], children
+    return children["control"]
+
+
+def test_up_runs_a_watch_worker_and_stops_it(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    process, ports = start_demo_piped(data)
+    try:
+        wait_for_status(f"http://127.0.0.1:{ports.edge}/", 200)
+        worker = child_pids(process)["watch run"]
+        deadline = time.monotonic() + 20
+        while "watch worker: every 60 s" not in (data / "watch.log").read_text():
+            assert time.monotonic() < deadline, (data / "watch.log").read_text()
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == 0, output.decode(errors="replace")[-2000:]
+    assert "watch log:" in output.decode(errors="replace")
+    assert not Path(f"/proc/{worker}").exists()
+
+
+def test_up_stops_with_a_sentence_when_its_watch_worker_dies(tmp_path: Path) -> None:
+    process, ports = start_demo_piped(tmp_path / "data")
+    try:
+        wait_for_status(f"http://127.0.0.1:{ports.edge}/", 200)
+        os.kill(child_pids(process)["watch run"], signal.SIGKILL)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        process.kill()
+        process.wait()
+    text = output.decode(errors="replace")
+    assert process.returncode == 2, text[-2000:]
+    assert "The watch worker stopped on its own (exit code -9)" in text
 
 
 def test_up_stops_with_a_sentence_when_its_control_plane_dies(tmp_path: Path) -> None:
@@ -172,6 +217,8 @@ def test_up_stops_with_a_sentence_when_its_control_plane_dies(tmp_path: Path) ->
 def test_up_stopped_by_ctrl_c_stops_its_control_plane_quietly(tmp_path: Path) -> None:
     process, ports = start_demo_piped(tmp_path / "data")
     try:
+        # Serving a request: the edge has its signal handlers (its port opens before).
+        wait_for_status(f"http://127.0.0.1:{ports.edge}/", 200)
         control_pid = control_plane_pid(process)
         # Once everything serves: Ctrl-C while the edge starts is another case, below.
         wait_for_status(f"http://127.0.0.1:{ports.edge}/", 200)

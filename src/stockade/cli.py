@@ -14,7 +14,7 @@ from stockade.logs import configure_logging
 from stockade.rules.commands import register as register_rules_commands
 from stockade.terminal import fail
 from stockade.watch.commands import register as register_analysis_commands
-from stockade.watch.simulate import register as register_watch_commands
+from stockade.watch.group import register as register_watch_commands
 
 app = typer.Typer(
     help="Stockade: an edge security gateway with a trust & safety desk built in.",
@@ -139,7 +139,7 @@ def up(
 # The control plane and its client: control, zone, block, unblock, edges, token.
 register_control_commands(app)
 register_rules_commands(app)  # stockade rules check, stockade rules test
-register_watch_commands(app)  # stockade watch simulate
+register_watch_commands(app)  # stockade watch run, stockade watch simulate
 register_analysis_commands(app)  # stockade analyze, stockade model train|eval
 
 

@@ -20,6 +20,14 @@ DEFAULT_LISTEN = "127.0.0.1:8000"
 ADMIN_TOKEN_FILE = "admin-token"
 
 
+# Settings that are numbers: their name, type, and least value.
+_NUMBERS: tuple[tuple[str, type[int] | type[float], float], ...] = (
+    ("watch_interval", float, 0.1),
+    ("watch_webhook_timeout", float, 0.1),
+    ("watch_webhook_retries", int, 0),
+)
+
+
 class SettingsError(ValueError):
     """A setting that cannot be used; the message says which one and how to fix it."""
 
@@ -40,10 +48,20 @@ class Settings:
     url: str | None = None
     # API token the CLI sends; unset means the one in DATA/admin-token, if readable.
     token: str | None = None
+    # Where the watch worker posts each new alert as JSON; unset means nowhere.
+    watch_webhook: str | None = None
+    # Seconds between two runs of the watch worker over new signals.
+    watch_interval: float = 60.0
+    # Seconds the webhook has to answer one post.
+    watch_webhook_timeout: float = 10.0
+    # Posts tried again at once when the webhook fails (then again at the next run).
+    watch_webhook_retries: int = 3
 
     def __post_init__(self) -> None:
         parse_listen(self.listen)
-        for name in ("public_url", "url"):
+        for name, kind, least in _NUMBERS:
+            object.__setattr__(self, name, _number(name, getattr(self, name), kind, least))
+        for name in ("public_url", "url", "watch_webhook"):
             value = getattr(self, name)
             if value is not None and not value.startswith(("http://", "https://")):
                 raise SettingsError(
@@ -73,6 +91,22 @@ class Settings:
 
 
 SETTING_NAMES = tuple(field.name for field in fields(Settings))
+
+
+def _number(name: str, value: object, kind: type[int] | type[float], least: float) -> float:
+    """`value` (a string when it comes from the environment or stockade.toml) as `kind`."""
+    try:
+        number = kind(str(value).strip())
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number < least:
+        example = "10" if kind is int else "60"
+        raise SettingsError(
+            f"{ENV_PREFIX}{name.upper()} is '{value}', which is not a "
+            f"{'whole ' if kind is int else ''}number of at least {least:g}: give one such "
+            f"as {example}."
+        )
+    return number
 
 
 def load_settings(

@@ -1,6 +1,7 @@
 """`stockade up`: everything on one machine. A control plane (its own process, SQLite in
-the data directory), an edge following it, and with `--demo` a zone served by a tiny
-built-in origin, so a newcomer can curl a site, block it and see the block page."""
+the data directory), a watch worker (its own process, on the same database), an edge
+following the control plane, and with `--demo` a zone served by a tiny built-in origin,
+so a newcomer can curl a site, block it and see the block page."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ DEMO_ZONE = "demo"
 DEMO_HOSTNAME = "demo.localhost"
 EDGE_TOKEN_FILE = "edge-token"
 CONTROL_LOG = "control.log"
+WATCH_LOG = "watch.log"
+# The processes `stockade up` starts, and the file in DATA each one logs to.
+LOGS = {"control plane": CONTROL_LOG, "watch worker": WATCH_LOG}
 
 
 class UpError(Exception):
@@ -48,9 +52,12 @@ def run_up(options: UpOptions) -> None:
     settings = options.settings
     started = bootstrap(settings)
     control = _start_control(settings)
+    children = {"control plane": control}
     try:
         control_url = f"http://{settings.listen}"
         _wait_until_serving(control, control_url, settings.data / CONTROL_LOG)
+        # After the control plane's bootstrap: the database is migrated.
+        children["watch worker"] = _start_watch(settings)
         token = started.admin_token
         if token is None:
             raise UpError(
@@ -77,19 +84,22 @@ def run_up(options: UpOptions) -> None:
         source = ConfigSource(fixed=flags_config([], edge_settings))
         import uvloop
 
-        uvloop.run(_serve(source, options, control))
-        if control.poll() is not None:
-            raise UpError(
-                f"The control plane stopped on its own (exit code {control.returncode}), so "
-                f"Stockade stopped too. Its last lines: "
-                f"{_last_lines(settings.data / CONTROL_LOG)}. Start it again with `stockade up`."
-            )
+        uvloop.run(_serve(source, options, children))
+        for name, child in children.items():
+            if child.poll() is not None:
+                raise UpError(
+                    f"The {name} stopped on its own (exit code {child.returncode}), so "
+                    f"Stockade stopped too. Its last lines: "
+                    f"{_last_lines(settings.data / LOGS[name])}. Start it again with `stockade up`."
+                )
     finally:
-        _stop(control)
+        # The worker first: the control plane stopping before it is always a failure.
+        for child in reversed(children.values()):
+            _stop(child)
 
 
 async def _serve(
-    source: ConfigSource, options: UpOptions, control: subprocess.Popen[bytes]
+    source: ConfigSource, options: UpOptions, children: dict[str, subprocess.Popen[bytes]]
 ) -> None:
     from stockade.demo import serve_demo_origin
 
@@ -104,7 +114,7 @@ async def _serve(
                 "Give another address with --demo-origin."
             ) from None
     stopping = asyncio.Event()
-    watcher = asyncio.get_running_loop().create_task(_watch_control(control, stopping))
+    watcher = asyncio.get_running_loop().create_task(_watch_children(children, stopping))
     try:
         await serve_worker(source, stopping=stopping)
     finally:
@@ -113,34 +123,45 @@ async def _serve(
             origin.close()
 
 
-async def _watch_control(control: subprocess.Popen[bytes], stopping: asyncio.Event) -> None:
-    """Stop the edge if the control plane exits on its own: the edge alone would go on
-    serving a policy that nobody can change any more, and the CLI would fail."""
-    while control.poll() is None:
+async def _watch_children(
+    children: dict[str, subprocess.Popen[bytes]], stopping: asyncio.Event
+) -> None:
+    """Stop the edge if the control plane or the watch worker exits on its own: the edge
+    alone would go on serving a policy that nobody can change any more, and the CLI would
+    fail; without the worker, nobody would hear of a surge."""
+    while all(child.poll() is None for child in children.values()):
         await asyncio.sleep(0.5)
-    log.error("the control plane exited with code %s; stopping", control.returncode)
+    for name, child in children.items():
+        if child.poll() is not None:
+            log.error("the %s exited with code %s; stopping", name, child.returncode)
     stopping.set()
 
 
 def _start_control(settings: Settings) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "stockade.cli",
-        "control",
-        "--data",
-        str(settings.data),
-        "--listen",
-        settings.listen,
-    ]
+    arguments = ["control", "--listen", settings.listen]
+    if settings.public_url:
+        arguments += ["--public-url", settings.public_url]
+    return _start_child(settings, arguments, CONTROL_LOG)
+
+
+def _start_watch(settings: Settings) -> subprocess.Popen[bytes]:
+    arguments = ["watch", "run", "--interval", f"{settings.watch_interval:g}"]
+    if settings.watch_webhook:
+        arguments += ["--webhook", settings.watch_webhook]
+    return _start_child(settings, arguments, WATCH_LOG)
+
+
+def _start_child(
+    settings: Settings, arguments: list[str], log_name: str
+) -> subprocess.Popen[bytes]:
+    """`stockade ARGUMENTS` on this data directory and database, its output in a file."""
+    command = [sys.executable, "-m", "stockade.cli", *arguments, "--data", str(settings.data)]
     if settings.database_url:
         command += ["--database-url", settings.database_url]
-    if settings.public_url:
-        command += ["--public-url", settings.public_url]
-    # Its request log goes to a file: this terminal shows the edge's access log. Its own
-    # session keeps Ctrl-C from reaching it: this process stops it, after the edge, so
-    # that it exiting before is always a failure to report.
-    with open(settings.data / CONTROL_LOG, "ab") as log:
+    # Its log goes to a file: this terminal shows the edge's access log. Its own session
+    # keeps Ctrl-C from reaching it: this process stops it, after the edge, so that it
+    # exiting before is always a failure to report.
+    with open(settings.data / log_name, "ab") as log:
         return subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -219,6 +240,7 @@ def _print_welcome(options: UpOptions, control_url: str, token: str | None, crea
         f"  edge:           {edge}",
         f"  control plane:  {control_url}  (API under /v1, OpenAPI at /openapi.json)",
         f"  control log:    {options.settings.data / CONTROL_LOG}",
+        f"  watch log:      {options.settings.data / WATCH_LOG}  (alerts: stockade alerts)",
     ]
     if options.admin_listen:
         lines.append(f"  edge metrics:   http://{options.admin_listen}/metrics")

@@ -61,6 +61,7 @@ def test_a_403_names_the_token_and_the_roles_that_would_do(control: Control) -> 
         headers=control.auth("viewer"),
     )
     assert response.json()["message"] == (
-        "Token 'test-viewer' has the role viewer, which cannot change zones and enforcements: "
+        "Token 'test-viewer' has the role viewer, which cannot change zones and enforcements, "
+        "or push posts: "
         "use a token with the role admin or operator."
     )

@@ -16,7 +16,10 @@ from sqlalchemy import make_url
 from stockade.store import Database
 from tests.conftest import require_postgres
 
-TABLES = "zone_hostnames, enforcements, notices, zones, api_tokens, edges"
+TABLES = (
+    "alerts, signal_events, watch_items, zone_hostnames, enforcements, notices, zones, "
+    "api_tokens, edges"
+)
 
 
 @contextmanager

@@ -29,8 +29,8 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
 }
 # For error messages: what each permission is for, and the roles that have it.
 _WHAT = {
-    "read": "read zones, enforcements and edges",
-    "write": "change zones and enforcements",
+    "read": "read zones, enforcements, edges and alerts",
+    "write": "change zones and enforcements, or push posts",
     "feed": "follow the snapshot feed",
     "tokens": "manage API tokens",
 }

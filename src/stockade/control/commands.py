@@ -5,6 +5,7 @@ work the same against a control plane on this machine or a remote one.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
 
 zone_app = typer.Typer(help="Add, list, show, change and remove zones.", no_args_is_help=True)
 token_app = typer.Typer(help="Create, list and revoke API tokens (admin).", no_args_is_help=True)
+alerts_app = typer.Typer(
+    help="Alerts the watch worker raised: list them, or show one with its evidence.",
+    invoke_without_command=True,
+)
 
 # An edge polls at least every 30 s; one not seen for longer than this is flagged.
 STALE_SECONDS = 90
@@ -37,6 +42,7 @@ def register(app: typer.Typer) -> None:
     app.command("unblock")(unblock)
     app.command("edges")(edges)
     app.add_typer(token_app, name="token")
+    app.add_typer(alerts_app, name="alerts")
 
 
 def _client() -> ApiClient:
@@ -438,6 +444,79 @@ def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id.")
     """Revoke an API token: it stops working at once."""
     result = _call("DELETE", f"/v1/tokens/{token_id}")
     typer.echo(f"token {result['id']} ({result['name']}) revoked")
+
+
+# alerts
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the API's JSON.")]
+
+
+@alerts_app.callback()
+def alerts(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """List alerts, newest first: when, zone, severity and what happened."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with _api() as client:
+        found = client.get_all("/v1/alerts")
+    if as_json:
+        typer.echo(json.dumps(found, indent=2))
+        return
+    if not found:
+        typer.echo("no alerts yet")
+        return
+    rows = [("ID", "HOUR", "ZONE", "SEVERITY", "DELIVERY", "WHAT")]
+    for alert in found:
+        rows.append(
+            (
+                str(alert["id"]),
+                alert["hour"][:16],
+                alert["zone"],
+                alert["severity"],
+                alert["delivery"]["status"],
+                alert["sentence"],
+            )
+        )
+    _table(rows)
+
+
+@alerts_app.command("show")
+def alerts_show(
+    alert_id: Annotated[int, typer.Argument(help="The alert's id.")], as_json: JsonOption = False
+) -> None:
+    """Show one alert with its evidence: the items, their spans and the hourly series."""
+    alert = _call("GET", f"/v1/alerts/{alert_id}")
+    if as_json:
+        typer.echo(json.dumps(alert, indent=2))
+        return
+    evidence = alert["evidence"]
+    delivery = alert["delivery"]
+    lines = [
+        f"alert {alert['id']} on {alert['zone']} ({alert['severity']}): {alert['sentence']}",
+        f"  window: {alert['window_hours']} h to {alert['hour']}, {alert['observed']} seen, "
+        f"{alert['expected']:g} expected, p = {alert['p_value']:.2g}",
+        f"  webhook: {delivery['status']}"
+        + (f" ({delivery['error']})" if delivery["error"] else ""),
+        f"  items: {evidence['item_count']}"
+        + (
+            f", {len(evidence['items'])} shown"
+            if len(evidence["items"]) < evidence["item_count"]
+            else ""
+        ),
+    ]
+    for item in evidence["items"]:
+        cues = ", ".join(
+            f"{span['label']}/{span['kind']} '{span['text']}'" for span in item["spans"]
+        )
+        lines.append(
+            f"    {item['time'][:16]} {item['id']} by {item['author'] or '-'} "
+            f"{item['url'] or ''}".rstrip()
+        )
+        lines.append(f"      {item['text'][:200]!r}")
+        if cues:
+            lines.append(f"      cues: {cues}")
+    counts = " ".join(str(bucket["count"]) for bucket in evidence["series"])
+    lines.append(f"  hourly series from {evidence['series'][0]['hour'][:16]}: {counts}")
+    typer.echo("\n".join(lines))
 
 
 def _quote(name: str) -> str:

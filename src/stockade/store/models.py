@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     and_,
     or_,
 )
@@ -29,6 +31,9 @@ ACTIONS = ("block", "path_block", "geo_block", "interstitial")
 BASES = ("legal", "policy", "emergency")
 STATUSES = (451, 403)
 ROLES = ("admin", "operator", "viewer", "edge")
+ALERT_SCOPES = ("zone", "target")
+# What became of an alert's webhook post: none configured, not yet sent, sent, failed.
+DELIVERIES = ("none", "pending", "delivered", "failed")
 
 
 def utcnow() -> datetime:
@@ -202,3 +207,79 @@ class EdgeRecord(Base):
     address: Mapped[str] = mapped_column(String(64))
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WatchItemRecord(Base):
+    """A post a platform pushed (POST /v1/watch/items), with what the analysers found.
+    A platform's item id is unique within its zone: pushing it again changes nothing."""
+
+    __tablename__ = "watch_items"
+    __table_args__ = (UniqueConstraint("zone_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"))
+    item_id: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    author: Mapped[str | None] = mapped_column(String(200))
+    posted_at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text)
+    labels: Mapped[list[str]] = mapped_column(JSON)
+    scores: Mapped[dict[str, float]] = mapped_column(JSON)
+    spans: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    zone: Mapped[ZoneRecord] = relationship()
+
+
+class SignalEventRecord(Base):
+    """One signal an item raised: its kind, the target it names (clustered), its author."""
+
+    __tablename__ = "signal_events"
+    __table_args__ = (Index("ix_signal_events_time", "posted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id", ondelete="CASCADE"), index=True)
+    item_ref: Mapped[int] = mapped_column(
+        ForeignKey("watch_items.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    target_mention: Mapped[str | None] = mapped_column(String(200))
+    target_key: Mapped[str | None] = mapped_column(String(200))
+    target_label: Mapped[str | None] = mapped_column(String(200))
+    author: Mapped[str | None] = mapped_column(String(200))
+    posted_at: Mapped[datetime]
+
+    item: Mapped[WatchItemRecord] = relationship()
+
+
+class AlertRecord(Base):
+    """A surge, with its evidence. It keeps the zone's name, not a link to the zone, so
+    it stays on the record after the zone is gone. One alert per series and hour."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        CheckConstraint(_in("scope", ALERT_SCOPES), name="scope"),
+        CheckConstraint(_in("delivery", DELIVERIES), name="delivery"),
+        UniqueConstraint("zone_name", "scope", "series", "hour"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zone_name: Mapped[str] = mapped_column(String(63))
+    scope: Mapped[str] = mapped_column(String(16))
+    series: Mapped[str] = mapped_column(String(200))  # the zone's name, or the target key
+    target: Mapped[str | None] = mapped_column(String(200))  # the target as people read it
+    hour: Mapped[datetime]
+    window_hours: Mapped[int] = mapped_column(Integer)
+    observed: Mapped[int] = mapped_column(Integer)
+    expected: Mapped[float] = mapped_column(Float)
+    authors: Mapped[int] = mapped_column(Integer)
+    baseline_per_day: Mapped[float] = mapped_column(Float)
+    p_value: Mapped[float] = mapped_column(Float)
+    severity: Mapped[str] = mapped_column(String(16))
+    sentence: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivery: Mapped[str] = mapped_column(String(16))
+    delivery_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivery_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]

@@ -192,15 +192,6 @@ def simulate(simulation: Simulation, settings: SurgeSettings = ZONE_SETTINGS) ->
 # the command
 
 
-watch_app = typer.Typer(help="Threat detection: signals, surges and alerts.", no_args_is_help=True)
-
-
-def register(app: typer.Typer) -> None:
-    """Add `stockade watch` and its commands to the `stockade` app."""
-    app.add_typer(watch_app, name="watch")
-
-
-@watch_app.command("simulate")
 def simulate_command(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random streams.")] = 1,
     zones: Annotated[int, typer.Option("--zones", help="Zones simulated; half rise.")] = 100,

@@ -18,6 +18,9 @@ from tests.support.database import fresh_postgres_database
 
 TABLES = {
     "alembic_version",
+    "alerts",
+    "signal_events",
+    "watch_items",
     "api_tokens",
     "edges",
     "enforcements",
