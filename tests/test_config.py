@@ -53,6 +53,7 @@ def test_every_setting_has_an_environment_variable(tmp_path: Path) -> None:
         "STOCKADE_WATCH_INTERVAL": "30",
         "STOCKADE_WATCH_WEBHOOK_TIMEOUT": "2.5",
         "STOCKADE_WATCH_WEBHOOK_RETRIES": "5",
+        "STOCKADE_WATCH_MONITORS": "/etc/stockade/monitors.toml",
     }
     assert sorted(f"STOCKADE_{name.upper()}" for name in SETTING_NAMES) == sorted(environ)
     settings = load_settings(environ=environ, directory=tmp_path)
@@ -60,6 +61,7 @@ def test_every_setting_has_an_environment_variable(tmp_path: Path) -> None:
     assert settings.watch_webhook == "https://hooks.example/alerts"
     assert (settings.watch_interval, settings.watch_webhook_timeout) == (30.0, 2.5)
     assert settings.watch_webhook_retries == 5
+    assert settings.watch_monitors == Path("/etc/stockade/monitors.toml")
     assert (settings.api_url, settings.api_token) == ("https://control.example", "stk_abc")
 
 

@@ -56,6 +56,8 @@ class Settings:
     watch_webhook_timeout: float = 10.0
     # Posts tried again at once when the webhook fails (then again at the next run).
     watch_webhook_retries: int = 3
+    # A TOML file of [[monitors]]: pages the watch worker fetches and reads posts from.
+    watch_monitors: Path | None = None
 
     def __post_init__(self) -> None:
         parse_listen(self.listen)
@@ -123,8 +125,9 @@ def load_settings(
         if env_value:
             values[name] = env_value
     values.update({key: value for key, value in (flags or {}).items() if value is not None})
-    if "data" in values:
-        values["data"] = Path(str(values["data"]))
+    for name in ("data", "watch_monitors"):
+        if name in values:
+            values[name] = Path(str(values[name]))
     return Settings(**values)  # type: ignore[arg-type]
 
 

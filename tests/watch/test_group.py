@@ -37,6 +37,16 @@ def test_run_refuses_a_webhook_that_is_not_a_url(tmp_path: Path) -> None:
     assert "STOCKADE_WATCH_WEBHOOK is 'hooks', which is not a URL" in result.output
 
 
+def test_run_refuses_a_monitors_file_it_cannot_use(tmp_path: Path) -> None:
+    monitors = tmp_path / "monitors.toml"
+    monitors.write_text('[[monitors]]\nzone = "forum"\nurl = "forum.example"\npost = "p"\n')
+    result = runner.invoke(
+        app, ["watch", "run", "--data", str(tmp_path), "--monitors", str(monitors)]
+    )
+    assert result.exit_code == 2
+    assert "'forum.example' is not a page address" in result.output
+
+
 def test_run_refuses_a_bad_database_url(tmp_path: Path) -> None:
     result = runner.invoke(app, ["watch", "run", "--database-url", "nonsense://x"])
     assert result.exit_code == 2

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -13,10 +15,12 @@ from stockade.watch.monitors import (
     MAX_POSTS_PER_PAGE,
     Monitor,
     MonitorError,
+    MonitorSchedule,
     extract_posts,
     fetch_posts,
+    load_monitors,
 )
-from tests.support.origin import Origin, respond
+from tests.support.origin import Origin, OriginRequest, respond
 from tests.support.ports import free_port
 
 PAGE = """<!doctype html><html><body>
@@ -130,3 +134,88 @@ def test_an_unreachable_page_is_a_sentence() -> None:
 
     with pytest.raises(MonitorError, match=r"Could not fetch http://127\.0\.0\.1:"):
         asyncio.run(fetch())
+
+
+def test_a_post_dated_after_the_fetch_is_dated_at_the_fetch() -> None:
+    page = '<article class="post"><time datetime="2099-01-01T00:00:00Z"></time>hi</article>'
+    (post,) = extract_posts(monitor(author=None, text=None), page, FETCHED)
+    assert post.time == FETCHED
+
+
+def write_monitors(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_monitors_load_from_a_file(tmp_path: Path) -> None:
+    path = write_monitors(
+        tmp_path / "monitors.toml",
+        '[[monitors]]\nzone = "forum"\nurl = "https://forum.example/latest"\n'
+        'post = "article.post"\ntext = ".body"\nevery = 60\n',
+    )
+    (loaded,) = load_monitors(path)
+    assert (loaded.zone, loaded.post, loaded.text, loaded.every) == (
+        "forum",
+        "article.post",
+        ".body",
+        60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[[monitors]\n", "is not valid TOML"),
+        ('zone = "forum"\n', "should hold only \\[\\[monitors\\]\\] tables"),
+        (
+            '[[monitors]]\nzone = "forum"\nurl = "https://f.example/"\n',
+            "missing required field `post`",
+        ),
+        (
+            '[[monitors]]\nzone = "f"\nurl = "https://f.example/"\npost = "p"\nposts = "q"\n',
+            "unknown field `posts`",
+        ),
+        ('[[monitors]]\nzone = "f"\nurl = "f.example"\npost = "p"\n', "is not a page address"),
+    ],
+)
+def test_a_monitors_file_that_cannot_be_used_says_why(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    path = write_monitors(tmp_path / "monitors.toml", text)
+    with pytest.raises(MonitorError, match=message):
+        load_monitors(path)
+    with pytest.raises(MonitorError, match="Cannot read the monitors file"):
+        load_monitors(tmp_path / "absent.toml")
+
+
+def test_the_schedule_fetches_each_monitor_when_it_is_due() -> None:
+    fetched: list[str] = []
+
+    def handler(request: OriginRequest) -> bytes:
+        fetched.append(request.url)
+        return respond(200, PAGE.encode(), {"content-type": "text/html"})
+
+    origin = Origin(handler=handler)
+    try:
+        schedule = MonitorSchedule(
+            [monitor(url=origin.url + "/a", every=60), monitor(url=origin.url + "/b", every=600)]
+        )
+        assert len(schedule.poll(1000.0)) == 4  # two posts on each page
+        assert schedule.poll(1030.0) == []
+        assert [post.url for post in schedule.poll(1060.0)] == [origin.url + "/a#p-101", ANY]
+        assert sorted(fetched) == ["/a", "/a", "/b"]
+    finally:
+        origin.close()
+
+
+def test_a_page_that_fails_does_not_stop_the_others(caplog: pytest.LogCaptureFixture) -> None:
+    origin = Origin(handler=lambda request: respond(200, PAGE.encode()))
+    try:
+        schedule = MonitorSchedule(
+            [monitor(url=f"http://127.0.0.1:{free_port()}/"), monitor(url=origin.url + "/")]
+        )
+        posts = schedule.poll(0.0)
+    finally:
+        origin.close()
+    assert [post.id for post in posts][:1] == ["p-101"]
+    assert "Could not fetch" in caplog.text

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from stockade.store import Database
-from stockade.store.models import AlertRecord
+from stockade.store.models import AlertRecord, SignalEventRecord, WatchItemRecord
 from stockade.watch.items import ingest, shipped_analyzer
+from stockade.watch.monitors import Monitor, MonitorSchedule
 from stockade.watch.surge import TARGET_SETTINGS, ZONE_SETTINGS
 from stockade.watch.webhook import Webhook
 from stockade.watch.worker import WatchWorker, history_needed
+from tests.support.origin import Origin, respond
 from tests.support.watch_stream import CAMPAIGN_AUTHORS, CAMPAIGN_ITEMS, seeded_stream
 from tests.support.webhook_receiver import webhook_receiver
 from tests.watch.conftest import pushed
@@ -105,3 +108,34 @@ def test_each_alert_is_posted_to_the_webhook(forum: Database) -> None:
     assert campaign["evidence"]["items"]
     assert receiver.tries == len(created) + 1  # the 503 was tried again
     assert {alert.delivery for alert in alerts(forum)} == {"delivered"}
+
+
+def test_posts_of_monitored_pages_are_stored_and_analysed(
+    forum: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    page = (
+        b'<article class="post" id="p-7"><span class="author">raider7</span>'
+        b"<p>Jane Doe, we know where you live and we will kill you.</p></article>"
+        b'<article class="post" id="p-8"><span class="author">calm</span>'
+        b"<p>Nice weather today.</p></article>"
+    )
+    origin = Origin(handler=lambda request: respond(200, page, {"content-type": "text/html"}))
+    try:
+        monitors = MonitorSchedule(
+            [
+                Monitor(zone="forum", url=origin.url + "/latest", post="article", author=".author"),
+                Monitor(zone="nowhere", url=origin.url + "/other", post="article"),
+            ]
+        )
+        WatchWorker(forum, clock=lambda: NOW, monitors=monitors).run_once()
+    finally:
+        origin.close()
+    with forum.read() as session:
+        items = {item.item_id: item for item in session.scalars(select(WatchItemRecord))}
+        kinds = set(session.scalars(select(SignalEventRecord.kind)))
+    assert set(items) == {"p-7", "p-8"}
+    assert items["p-7"].author == "raider7"
+    assert items["p-7"].url == origin.url + "/latest#p-7"
+    assert "targeted_threat" in items["p-7"].labels
+    assert "targeted_threat" in kinds
+    assert "its posts were not stored" in caplog.text and "nowhere" in caplog.text

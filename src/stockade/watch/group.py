@@ -45,12 +45,19 @@ def run_command(
         str | None,
         typer.Option("--webhook", help="URL each new alert is posted to (STOCKADE_WATCH_WEBHOOK)."),
     ] = None,
+    monitors: Annotated[
+        Path | None,
+        typer.Option(
+            "--monitors", help="TOML file of pages to read posts from (STOCKADE_WATCH_MONITORS)."
+        ),
+    ] = None,
 ) -> None:
     """Run the watch worker: feed new signals to the surge detectors, store alerts with
     their evidence and post them to the webhook, until stopped (Ctrl-C or SIGTERM)."""
     from sqlalchemy.exc import OperationalError
 
     from stockade.store import DatabaseError
+    from stockade.watch.monitors import MonitorError
     from stockade.watch.worker import run_worker
 
     flags = {
@@ -58,6 +65,7 @@ def run_command(
         "database_url": database_url,
         "watch_interval": interval,
         "watch_webhook": webhook,
+        "watch_monitors": monitors,
     }
     configure_logging()
     stopping = threading.Event()
@@ -74,7 +82,7 @@ def run_command(
             f"{settings.watch_webhook or 'none'}"
         )
         run_worker(settings, stopping)
-    except (SettingsError, DatabaseError) as error:
+    except (SettingsError, DatabaseError, MonitorError) as error:
         fail(str(error), 2)
     except OperationalError as error:
         fail(

@@ -10,14 +10,21 @@ store can ignore what it already has.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
+import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Final
 
 import httpx
 import msgspec
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
+
+log = logging.getLogger("stockade.watch")
 
 # A page larger than this is cut: a monitor reads forum pages, not downloads.
 MAX_PAGE_BYTES: Final = 4 * 1024 * 1024
@@ -28,7 +35,7 @@ class MonitorError(ValueError):
     """A monitor that cannot run, or a page it could not read; the message says why."""
 
 
-class Monitor(msgspec.Struct, frozen=True, kw_only=True):
+class Monitor(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """One page of a zone to watch."""
 
     zone: str
@@ -83,7 +90,8 @@ def extract_posts(monitor: Monitor, html: str, fetched_at: datetime) -> list[Pos
         if not text:
             continue
         author = _text(element, monitor.author) or None if monitor.author else None
-        posted = _time(element, monitor.time) or fetched_at
+        # A page's clock may run ahead of ours: no post is dated after it was read.
+        posted = min(_time(element, monitor.time) or fetched_at, fetched_at)
         element_id = element.attributes.get("id")
         post_id = element_id or hashlib.sha256(f"{author}\n{text}".encode()).hexdigest()[:24]
         anchor = f"#{element_id}" if element_id else ""
@@ -110,6 +118,64 @@ async def fetch_posts(monitor: Monitor, client: httpx.AsyncClient) -> list[Post]
         raise MonitorError(f"Could not fetch {monitor.url}: {error}.") from None
     html = bytes(body[:MAX_PAGE_BYTES]).decode(encoding, errors="replace")
     return extract_posts(monitor, html, datetime.now(UTC))
+
+
+def load_monitors(path: Path) -> list[Monitor]:
+    """The `[[monitors]]` tables of a TOML file; MonitorError names the file and the
+    problem."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise MonitorError(f"Cannot read the monitors file {path}: {error.strerror}.") from None
+    except tomllib.TOMLDecodeError as error:
+        raise MonitorError(f"{path} is not valid TOML: {error}.") from None
+    tables = raw.get("monitors", [])
+    if set(raw) - {"monitors"} or not isinstance(tables, list):
+        raise MonitorError(
+            f"{path} should hold only [[monitors]] tables (zone, url, post, author, time, "
+            "text, every)."
+        )
+    try:
+        return msgspec.convert(tables, list[Monitor])
+    except MonitorError as error:
+        raise MonitorError(f"{path}: {error}") from None
+    except msgspec.ValidationError as error:
+        raise MonitorError(f"{path}: {error}; see docs/watch-surges.md, Monitors.") from None
+
+
+class MonitorSchedule:
+    """The monitors of a worker and when each is due again."""
+
+    def __init__(self, monitors: Sequence[Monitor]) -> None:
+        self.monitors = list(monitors)
+        self.due = [0.0] * len(self.monitors)
+
+    def poll(self, now: float, timeout: float = 20.0) -> list[Post]:
+        """Fetch the monitors due at `now` (seconds, any clock), all at once; a page that
+        fails is logged and tried again at the monitor's next turn."""
+        due = [index for index, at in enumerate(self.due) if at <= now]
+        if not due:
+            return []
+        for index in due:
+            self.due[index] = now + self.monitors[index].every
+        return asyncio.run(self._fetch([self.monitors[index] for index in due], timeout))
+
+    async def _fetch(self, monitors: list[Monitor], timeout: float) -> list[Post]:
+        async with httpx.AsyncClient(
+            timeout=timeout, headers={"user-agent": "stockade-watch"}
+        ) as client:
+            results = await asyncio.gather(
+                *(fetch_posts(monitor, client) for monitor in monitors), return_exceptions=True
+            )
+        posts: list[Post] = []
+        for monitor, result in zip(monitors, results, strict=True):
+            if isinstance(result, MonitorError):
+                log.warning("monitor of %s: %s", monitor.url, result)
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                posts += result
+        return posts
 
 
 def _check_selector(selector: str, role: str, url: str) -> None:

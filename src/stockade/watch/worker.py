@@ -26,6 +26,8 @@ from stockade.config import Settings
 from stockade.store import Database
 from stockade.store.models import SignalEventRecord, ZoneRecord, utcnow
 from stockade.watch.alerts import TARGETED, record_surge
+from stockade.watch.items import ItemError, PushedItem, ingest, shipped_analyzer
+from stockade.watch.monitors import MonitorSchedule, Post, load_monitors
 from stockade.watch.signals import HourlySeries, SignalEvent, by_target, by_zone, hour_of
 from stockade.watch.surge import TARGET_SETTINGS, ZONE_SETTINGS, SurgeDetector, SurgeSettings
 from stockade.watch.webhook import Webhook, deliver_unsent
@@ -49,9 +51,11 @@ class WatchWorker:
         zone_settings: SurgeSettings = ZONE_SETTINGS,
         target_settings: SurgeSettings = TARGET_SETTINGS,
         clock: Clock = utcnow,
+        monitors: MonitorSchedule | None = None,
     ) -> None:
         self.database = database
         self.webhook = webhook
+        self.monitors = monitors
         self.zone_settings = zone_settings
         self.target_settings = target_settings
         self.clock = clock
@@ -61,7 +65,10 @@ class WatchWorker:
         self.first_hours: dict[str, datetime] = {}  # the first hour of each zone's detector
 
     def run_once(self) -> list[int]:
-        """Read the hours completed since the last run; return the ids of new alerts."""
+        """Fetch the monitors that are due, then read the hours completed since the last
+        run; return the ids of new alerts."""
+        if self.monitors is not None:
+            self._store(self.monitors.poll(self.clock().timestamp()))
         end = hour_of(self.clock())
         start = self.next_hour or end - history_needed(self.zone_settings, self.target_settings)
         created: list[int] = []
@@ -103,6 +110,20 @@ class WatchWorker:
                 if created:
                     log.info("new alerts: %s", ", ".join(map(str, created)))
             stopping.wait(interval)
+
+    def _store(self, posts: list[Post]) -> None:
+        """Posts the monitors read, stored as pushed items are: each page in a transaction
+        of its own, so that one monitor's unknown zone loses no other page."""
+        by_page: dict[str, list[PushedItem]] = {}
+        for post in posts:
+            item = PushedItem(post.id, post.zone, post.url, post.author, post.time, post.text)
+            by_page.setdefault(post.url.partition("#")[0], []).append(item)
+        for url, items in by_page.items():
+            try:
+                with self.database.write() as session:
+                    ingest(session, items, shipped_analyzer())
+            except ItemError as error:
+                log.warning("monitor of %s: its posts were not stored: %s", url, error)
 
     def _events(
         self, start: datetime, end: datetime
@@ -177,6 +198,13 @@ def run_worker(settings: Settings, stopping: threading.Event) -> None:
     database = Database(settings.database)
     try:
         database.migrate()
-        WatchWorker(database, webhook_of(settings)).run(settings.watch_interval, stopping)
+        monitors = (
+            MonitorSchedule(load_monitors(settings.watch_monitors))
+            if settings.watch_monitors is not None
+            else None
+        )
+        WatchWorker(database, webhook_of(settings), monitors=monitors).run(
+            settings.watch_interval, stopping
+        )
     finally:
         database.dispose()
