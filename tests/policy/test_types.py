@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from stockade.policy import Snapshot, Zone, ZoneError, validate_hostname, validate_origin
+from stockade.policy import (
+    Snapshot,
+    Zone,
+    ZoneError,
+    validate_challenge,
+    validate_hostname,
+    validate_origin,
+)
 
 
 def zone(**overrides: object) -> Zone:
@@ -38,6 +45,11 @@ def test_a_valid_zone_keeps_its_fields_and_defaults() -> None:
         ({"connect_timeout": 0}, "more than 0"),
         ({"max_body_bytes": -1}, "cannot be negative"),
         ({"tls_certificate": "/c.pem"}, "give both"),
+        ({"security_level": "panic"}, "security_level 'panic' is not known"),
+        ({"challenge_difficulty": 0}, "challenge_difficulty 0 is out of range: give 1 to 32"),
+        ({"challenge_difficulty": 33}, "challenge_difficulty 33 is out of range"),
+        ({"clearance_ttl": 59}, "clearance_ttl 59 is out of range: give 60 seconds"),
+        ({"clearance_ttl": 2592001}, "clearance_ttl 2592001 is out of range"),
     ],
 )
 def test_bad_zones_are_refused_with_a_sentence(overrides: dict[str, object], words: str) -> None:
@@ -59,3 +71,12 @@ def test_validators_accept_good_values() -> None:
     validate_hostname("*.example.org")
     validate_origin("https://origin.example.org")
     validate_origin("http://[::1]:8080/")
+
+
+def test_challenge_settings_are_checked_at_their_bounds() -> None:
+    validate_challenge("normal", 1, 60)
+    validate_challenge("under_attack", 32, 2592000)
+    with pytest.raises(ZoneError, match=r"^challenge_difficulty 33 is out of range"):
+        validate_challenge("normal", 33, 3600)
+    with pytest.raises(ZoneError, match=r"^Zone 'forum': clearance_ttl 30 is out of range"):
+        validate_challenge("normal", 16, 30, zone="forum")

@@ -10,17 +10,26 @@ from stockade.policy.signing import (
     verify_snapshot,
 )
 from stockade.policy.types import (
+    CHALLENGE_DIFFICULTY,
+    CLEARANCE_TTL,
+    SECURITY_LEVELS,
     Enforcement,
+    SecurityLevel,
     Snapshot,
     Zone,
     ZoneError,
     parse_origin,
+    validate_challenge,
     validate_hostname,
     validate_origin,
 )
 
 __all__ = [
+    "CHALLENGE_DIFFICULTY",
+    "CLEARANCE_TTL",
+    "SECURITY_LEVELS",
     "Enforcement",
+    "SecurityLevel",
     "SignatureError",
     "SignedSnapshot",
     "SigningKey",
@@ -32,6 +41,7 @@ __all__ = [
     "encode_snapshot",
     "parse_origin",
     "sign_snapshot",
+    "validate_challenge",
     "validate_hostname",
     "validate_origin",
     "verify_snapshot",
