@@ -9,7 +9,14 @@ from sqlalchemy import update
 from stockade.desk.enforcement import EnforcementRequest, NoticeText, enforce, unblock
 from stockade.desk.snapshot import SnapshotBuilder, build_snapshot
 from stockade.desk.zones import create_zone, update_zone
-from stockade.policy import SigningKey, Snapshot, sign_snapshot, verify_snapshot
+from stockade.policy import (
+    SigningKey,
+    Snapshot,
+    Zone,
+    encode_snapshot,
+    sign_snapshot,
+    verify_snapshot,
+)
 from stockade.store import Database
 from stockade.store.models import EnforcementRecord, utcnow
 
@@ -129,6 +136,54 @@ def test_a_builder_reuses_unchanged_zones_and_sees_changed_ones(database: Databa
     assert second.zones[1].service == "proxied"
     with database.read() as session:
         assert build_snapshot(session, PUBLIC) == second
+
+
+def test_challenge_settings_reach_the_zone_and_a_change_makes_a_new_one(
+    database: Database,
+) -> None:
+    _zone(database, "alpha")
+    _zone(database, "beta")
+    builder = SnapshotBuilder(PUBLIC)
+    with database.read() as session:
+        first = builder.build(session)
+    with database.write() as session:
+        update_zone(
+            session,
+            "beta",
+            security_level="under_attack",
+            challenge_difficulty=20,
+            clearance_ttl=600,
+        )
+    with database.read() as session:
+        second = builder.build(session)
+    assert second.zones[0] is first.zones[0]
+    beta = second.zones[1]
+    assert (beta.security_level, beta.challenge_difficulty, beta.clearance_ttl) == (
+        "under_attack",
+        20,
+        600,
+    )
+    with database.write() as session:
+        update_zone(session, "beta", security_level="normal")
+    with database.read() as session:
+        assert builder.build(session).zones[1].security_level == "normal"
+
+
+def test_settings_at_their_defaults_take_no_bytes_in_the_snapshot(database: Database) -> None:
+    with database.write() as session:
+        create_zone(
+            session,
+            name="forum",
+            hostnames=["forum.example"],
+            origins=["http://10.0.0.5"],
+            clearance_ttl=3600,
+        )
+    (forum,) = _snapshot(database).zones
+    assert encode_snapshot(Snapshot(zones=(forum,))) == encode_snapshot(
+        Snapshot(
+            zones=(Zone(name="forum", hostnames=("forum.example",), origins=("http://10.0.0.5",)),)
+        )
+    )
 
 
 def test_the_signed_snapshot_verifies_and_loads(database: Database) -> None:
