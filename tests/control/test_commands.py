@@ -143,6 +143,41 @@ def test_errors_are_sentences_with_exit_code_1(control: ControlProcess) -> None:
         assert "error: " in output and expected in output, (args, output)
 
 
+def test_zone_challenge_options(control: ControlProcess) -> None:
+    code, output = _run(
+        control,
+        "zone", "add", "forum", "--host", "forum.example", "--origin", "http://x",
+        "--challenge-difficulty", "12",
+    )  # fmt: skip
+    assert code == 0, output
+    assert "security level normal" in output
+    code, output = _run(
+        control,
+        "zone", "update", "forum", "--security-level", "under_attack", "--clearance-ttl", "600",
+    )  # fmt: skip
+    assert code == 0, output
+    assert "zone forum updated (revision 2), security level under_attack" in output
+    code, output = _run(control, "zone", "show", "forum")
+    assert "security level: under_attack (challenge difficulty 12 bits, clearance 600 s)" in output
+    code, output = _run(control, "zone", "list")
+    assert "SECURITY" in output.splitlines()[0]
+    assert "under_attack" in output.splitlines()[1]
+
+    cases = [
+        (("--challenge-difficulty", "33"), "challenge_difficulty 33 is out of range: give 1 to 32"),
+        (("--clearance-ttl", "5"), "clearance_ttl 5 is out of range: give 60 seconds"),
+        (("--security-level", "panic"), "'security_level': Input should be 'normal' or"),
+    ]
+    for extra, expected in cases:
+        code, output = _run(control, "zone", "update", "forum", *extra)
+        assert code == 1, (extra, output)
+        assert "error: " in output and expected in output, (extra, output)
+    code, output = _run(control, "zone", "update", "forum")
+    assert code == 2 and "--security-level" in output
+    code, output = _run(control, "zone", "show", "forum")
+    assert "security level: under_attack (challenge difficulty 12 bits, clearance 600 s)" in output
+
+
 def test_a_block_needs_a_well_formed_notice(control: ControlProcess) -> None:
     base = ("block", "forum", "--basis", "policy", "--reason", "R.")
     cases = [
