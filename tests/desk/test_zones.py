@@ -25,6 +25,21 @@ def _add(database: Database, name: str = "forum", *hostnames: str, **fields: obj
     return revision
 
 
+DEFAULTS = ("normal", CHALLENGE_DIFFICULTY, CLEARANCE_TTL)
+# Challenge settings no edge could serve, and the start of the sentence refusing them.
+BAD_CHALLENGES = [
+    ({"security_level": "panic"}, "Zone 'forum': security_level 'panic' is not known: use"),
+    ({"challenge_difficulty": 0}, "Zone 'forum': challenge_difficulty 0 is out of range: give 1"),
+    ({"challenge_difficulty": 33}, "Zone 'forum': challenge_difficulty 33 is out of range"),
+    ({"clearance_ttl": 10}, "Zone 'forum': clearance_ttl 10 is out of range: give 60 seconds"),
+    ({"clearance_ttl": 2592001}, "Zone 'forum': clearance_ttl 2592001 is out of range"),
+]
+
+
+def _challenge(zone: ZoneRecord) -> tuple[str, int, int]:
+    return zone.security_level, zone.challenge_difficulty, zone.clearance_ttl
+
+
 def _state(database: Database) -> tuple[int, int, int]:
     """(zones, hostnames, revision): to check that nothing was half-written."""
     with database.read() as session:
@@ -74,9 +89,7 @@ def test_a_hostname_of_another_zone_is_a_conflict_naming_it(database: Database) 
         ({"origins": []}, "needs at least one origin"),
         ({"service": "cdn"}, "Service 'cdn' is not known"),
         ({"abuse_contact": "call me"}, "neither an e-mail address nor an http"),
-        ({"security_level": "panic"}, "security_level 'panic' is not known: use 'normal'"),
-        ({"challenge_difficulty": 33}, "challenge_difficulty 33 is out of range: give 1 to 32"),
-        ({"clearance_ttl": 10}, "clearance_ttl 10 is out of range: give 60 seconds"),
+        *BAD_CHALLENGES,
     ],
 )
 def test_invalid_zones_are_refused_with_a_sentence_and_nothing_written(
@@ -138,12 +151,7 @@ def test_an_invalid_update_leaves_the_zone_as_it_was(database: Database) -> None
 def test_a_zone_starts_with_the_default_challenge_settings(database: Database) -> None:
     _add(database, "forum")
     with database.read() as session:
-        zone = get_zone(session, "forum")
-        assert (zone.security_level, zone.challenge_difficulty, zone.clearance_ttl) == (
-            "normal",
-            CHALLENGE_DIFFICULTY,
-            CLEARANCE_TTL,
-        )
+        assert _challenge(get_zone(session, "forum")) == DEFAULTS
 
 
 def test_challenge_settings_are_set_and_changed_one_at_a_time(database: Database) -> None:
@@ -154,22 +162,10 @@ def test_challenge_settings_are_set_and_changed_one_at_a_time(database: Database
     with database.write() as session:
         update_zone(session, "forum", security_level="normal")
     with database.read() as session:
-        zone = get_zone(session, "forum")
-        assert (zone.security_level, zone.challenge_difficulty, zone.clearance_ttl) == (
-            "normal",
-            12,
-            600,
-        )
+        assert _challenge(get_zone(session, "forum")) == ("normal", 12, 600)
 
 
-@pytest.mark.parametrize(
-    ("fields", "expected"),
-    [
-        ({"security_level": "off"}, "Zone 'forum': security_level 'off' is not known"),
-        ({"challenge_difficulty": 0}, "Zone 'forum': challenge_difficulty 0 is out of range"),
-        ({"clearance_ttl": 2592001}, "Zone 'forum': clearance_ttl 2592001 is out of range"),
-    ],
-)
+@pytest.mark.parametrize(("fields", "expected"), BAD_CHALLENGES)
 def test_a_bad_challenge_update_changes_nothing(
     database: Database, fields: dict[str, object], expected: str
 ) -> None:
@@ -178,12 +174,7 @@ def test_a_bad_challenge_update_changes_nothing(
         update_zone(session, "forum", origins=["http://10.0.0.6"], **fields)  # type: ignore[arg-type]
     with database.read() as session:
         zone = get_zone(session, "forum")
-        assert zone.origins == ["http://10.0.0.5:8080"]
-        assert (zone.security_level, zone.challenge_difficulty, zone.clearance_ttl) == (
-            "normal",
-            CHALLENGE_DIFFICULTY,
-            CLEARANCE_TTL,
-        )
+        assert (zone.origins, _challenge(zone)) == (["http://10.0.0.5:8080"], DEFAULTS)
         assert current_revision(session) == 1
 
 
