@@ -101,14 +101,15 @@ def _zone_rows(session: Session) -> list[ZoneRow]:
     """(id, name, service, origins, hostnames, security_level, challenge_difficulty,
     clearance_ttl) of every zone, sorted by name."""
     # Straight to the driver's cursor: SQLAlchemy's per-row processing would double the
-    # time of a 100,000-zone build.
+    # time of a 100,000-zone build. The challenge settings (lv, df, ttl) are unpacked by
+    # name: a starred unpacking takes 40% longer.
     cursor = session.connection().connection.cursor()
     try:
         if session.get_bind().dialect.name == "postgresql":
             cursor.execute(_POSTGRES_ZONES)
             rows = [
-                (zone_id, name, service, tuple(_decode_json(origins)), _split(hostnames), *rest)
-                for zone_id, name, service, origins, hostnames, *rest in cursor.fetchall()
+                (zone_id, name, service, tuple(_decode_json(origins)), _split(hosts), lv, df, ttl)
+                for zone_id, name, service, origins, hosts, lv, df, ttl in cursor.fetchall()
             ]
         else:
             cursor.execute(_SQLITE_HOSTNAMES)
@@ -123,9 +124,11 @@ def _zone_rows(session: Session) -> list[ZoneRow]:
                     service,
                     tuple(_decode_json(origins)),
                     tuple(by_zone[zone_id]),
-                    *rest,
+                    lv,
+                    df,
+                    ttl,
                 )
-                for zone_id, name, service, origins, *rest in cursor.fetchall()
+                for zone_id, name, service, origins, lv, df, ttl in cursor.fetchall()
             ]
     finally:
         cursor.close()
