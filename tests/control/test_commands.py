@@ -42,13 +42,15 @@ def test_zone_block_edges_unblock(control: ControlProcess, tmp_path: Path) -> No
         "--service", "hosted",
         "--customer-contact", "owner@forum.example",
         "--abuse-contact", "abuse@host.example",
+        "--challenge-difficulty", "12",
     )  # fmt: skip
     assert code == 0, output
-    assert "zone forum added (revision 1)" in output
+    assert "zone forum added (revision 1)" in output and "security level normal" in output
 
     code, output = _run(control, "zone", "list")
     assert code == 0
     assert "forum" in output and "forum.example, www.forum.example" in output and "hosted" in output
+    assert "SECURITY" in output.splitlines()[0] and "normal" in output.splitlines()[1]
 
     body = tmp_path / "notice.md"
     body.write_text("# Why\n\nThreats against a person.\n")
@@ -70,6 +72,7 @@ def test_zone_block_edges_unblock(control: ControlProcess, tmp_path: Path) -> No
     code, output = _run(control, "zone", "show", "forum")
     assert "enforcement 1: block (emergency, 403)" in output
     assert "abuse contact: abuse@host.example" in output
+    assert "security level: normal (challenge difficulty 12 bits, clearance 3600 s)" in output
 
     httpx.get(
         f"{control.url}/v1/edge/snapshot",
@@ -87,8 +90,23 @@ def test_zone_block_edges_unblock(control: ControlProcess, tmp_path: Path) -> No
     assert code == 0 and "nothing changed (revision 3)" in output
     code, output = _run(control, "zone", "update", "forum", "--origin", "https://o.example")
     assert code == 0 and "revision 4" in output
+    code, output = _run(
+        control,
+        "zone",
+        "update",
+        "forum",
+        "--security-level",
+        "under_attack",
+        "--clearance-ttl",
+        "600",
+    )
+    assert code == 0 and "updated (revision 5), security level under_attack" in output
+    code, output = _run(control, "zone", "show", "forum")
+    assert "security level: under_attack (challenge difficulty 12 bits, clearance 600 s)" in output
+    code, output = _run(control, "zone", "update", "forum")
+    assert code == 2 and "--security-level" in output
     code, output = _run(control, "zone", "remove", "forum")
-    assert code == 0 and "zone forum removed (revision 5)" in output
+    assert code == 0 and "zone forum removed (revision 6)" in output
 
 
 def test_path_and_geo_blocks_and_lifting_one(control: ControlProcess) -> None:
@@ -136,11 +154,19 @@ def test_errors_are_sentences_with_exit_code_1(control: ControlProcess) -> None:
          "There is no zone named 'ghost'"),
         (("block", "forum", "--basis", "whim", "--reason", "R.", "--notice-url", "https://n"),
          "'basis'"),
+        (("zone", "update", "forum", "--challenge-difficulty", "33"),
+         "challenge_difficulty 33 is out of range: give 1 to 32"),
+        (("zone", "update", "forum", "--clearance-ttl", "5"),
+         "clearance_ttl 5 is out of range: give 60 seconds"),
+        (("zone", "update", "forum", "--security-level", "panic"),
+         "'security_level': Input should be 'normal' or"),
     ]  # fmt: skip
     for args, expected in cases:
         code, output = _run(control, *args)
         assert code == 1, (args, output)
         assert "error: " in output and expected in output, (args, output)
+    code, output = _run(control, "zone", "show", "forum")
+    assert "security level: normal (challenge difficulty 16 bits, clearance 3600 s)" in output
 
 
 def test_a_block_needs_a_well_formed_notice(control: ControlProcess) -> None:

@@ -9,7 +9,14 @@ from sqlalchemy import update
 from stockade.desk.enforcement import EnforcementRequest, NoticeText, enforce, unblock
 from stockade.desk.snapshot import SnapshotBuilder, build_snapshot
 from stockade.desk.zones import create_zone, update_zone
-from stockade.policy import SigningKey, Snapshot, sign_snapshot, verify_snapshot
+from stockade.policy import (
+    SigningKey,
+    Snapshot,
+    Zone,
+    encode_snapshot,
+    sign_snapshot,
+    verify_snapshot,
+)
 from stockade.store import Database
 from stockade.store.models import EnforcementRecord, utcnow
 
@@ -129,6 +136,40 @@ def test_a_builder_reuses_unchanged_zones_and_sees_changed_ones(database: Databa
     assert second.zones[1].service == "proxied"
     with database.read() as session:
         assert build_snapshot(session, PUBLIC) == second
+    # Each challenge setting is part of what makes a zone new.
+    for change in (
+        {"security_level": "under_attack"},
+        {"challenge_difficulty": 20},
+        {"clearance_ttl": 600},
+    ):
+        with database.write() as session:
+            update_zone(session, "beta", **change)  # type: ignore[arg-type]
+        with database.read() as session:
+            beta = builder.build(session).zones[1]
+        ((name, value),) = change.items()
+        assert getattr(beta, name) == value
+    assert (beta.security_level, beta.challenge_difficulty, beta.clearance_ttl) == (
+        "under_attack",
+        20,
+        600,
+    )
+
+
+def test_settings_at_their_defaults_take_no_bytes_in_the_snapshot(database: Database) -> None:
+    with database.write() as session:
+        create_zone(
+            session,
+            name="forum",
+            hostnames=["forum.example"],
+            origins=["http://10.0.0.5"],
+            clearance_ttl=3600,
+        )
+    (forum,) = _snapshot(database).zones
+    assert encode_snapshot(Snapshot(zones=(forum,))) == encode_snapshot(
+        Snapshot(
+            zones=(Zone(name="forum", hostnames=("forum.example",), origins=("http://10.0.0.5",)),)
+        )
+    )
 
 
 def test_the_signed_snapshot_verifies_and_loads(database: Database) -> None:

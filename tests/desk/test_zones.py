@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import func, select
 
 from stockade.desk import Conflict, Invalid, NotFound
 from stockade.desk.enforcement import EnforcementRequest, enforce, unblock
 from stockade.desk.zones import KEEP, create_zone, delete_zone, get_zone, list_zones, update_zone
+from stockade.policy import CHALLENGE_DIFFICULTY, CLEARANCE_TTL
 from stockade.store import Database, current_revision
 from stockade.store.models import HostnameRecord, ZoneRecord
 
@@ -22,6 +25,21 @@ def _add(database: Database, name: str = "forum", *hostnames: str, **fields: obj
             **fields,  # type: ignore[arg-type]
         )
     return revision
+
+
+DEFAULTS = ("normal", CHALLENGE_DIFFICULTY, CLEARANCE_TTL)
+# Challenge settings no edge could serve, and the start of the sentence refusing them.
+BAD_CHALLENGES = [
+    ({"security_level": "panic"}, "Zone 'forum': security_level 'panic' is not known: use"),
+    ({"challenge_difficulty": 0}, "Zone 'forum': challenge_difficulty 0 is out of range: give 1"),
+    ({"challenge_difficulty": 33}, "Zone 'forum': challenge_difficulty 33 is out of range"),
+    ({"clearance_ttl": 10}, "Zone 'forum': clearance_ttl 10 is out of range: give 60 seconds"),
+    ({"clearance_ttl": 2592001}, "Zone 'forum': clearance_ttl 2592001 is out of range"),
+]
+
+
+def _challenge(zone: ZoneRecord) -> tuple[str, int, int]:
+    return zone.security_level, zone.challenge_difficulty, zone.clearance_ttl
 
 
 def _state(database: Database) -> tuple[int, int, int]:
@@ -73,6 +91,7 @@ def test_a_hostname_of_another_zone_is_a_conflict_naming_it(database: Database) 
         ({"origins": []}, "needs at least one origin"),
         ({"service": "cdn"}, "Service 'cdn' is not known"),
         ({"abuse_contact": "call me"}, "neither an e-mail address nor an http"),
+        *BAD_CHALLENGES,
     ],
 )
 def test_invalid_zones_are_refused_with_a_sentence_and_nothing_written(
@@ -128,6 +147,38 @@ def test_an_invalid_update_leaves_the_zone_as_it_was(database: Database) -> None
         update_zone(session, "forum", hostnames=["new.example"], origins=["nope"])
     with database.read() as session:
         assert [h.hostname for h in get_zone(session, "forum").hostnames] == ["forum.example"]
+        assert current_revision(session) == 1
+
+
+def test_a_zone_starts_with_the_default_challenge_settings(database: Database) -> None:
+    _add(database, "forum")
+    with database.read() as session:
+        assert _challenge(get_zone(session, "forum")) == DEFAULTS
+
+
+def test_challenge_settings_are_set_and_changed_one_at_a_time(database: Database) -> None:
+    _add(database, "forum", security_level="under_attack", challenge_difficulty=12)
+    with database.write() as session:
+        _zone, revision = update_zone(session, "forum", clearance_ttl=600)
+    assert revision == 2
+    with database.write() as session:
+        update_zone(session, "forum", security_level="normal")
+    with database.read() as session:
+        assert _challenge(get_zone(session, "forum")) == ("normal", 12, 600)
+
+
+@pytest.mark.parametrize(("fields", "expected"), BAD_CHALLENGES)
+def test_a_bad_challenge_update_changes_nothing(
+    database: Database, fields: dict[str, object], expected: str
+) -> None:
+    _add(database, "forum")
+    with pytest.raises(Invalid, match=expected), database.write() as session:
+        # With a good change too: nothing of the request is written.
+        values: dict[str, Any] = {"origins": ["http://10.0.0.6"], **fields}
+        update_zone(session, "forum", **values)
+    with database.read() as session:
+        zone = get_zone(session, "forum")
+        assert (zone.origins, _challenge(zone)) == (["http://10.0.0.5:8080"], DEFAULTS)
         assert current_revision(session) == 1
 
 

@@ -13,6 +13,7 @@ from stockade.policy import (
     ZoneError,
     address_number,
     parse_network,
+    validate_challenge,
     validate_hostname,
     validate_origin,
 )
@@ -51,6 +52,11 @@ def test_a_valid_zone_keeps_its_fields_and_defaults() -> None:
         ({"connect_timeout": 0}, "more than 0"),
         ({"max_body_bytes": -1}, "cannot be negative"),
         ({"tls_certificate": "/c.pem"}, "give both"),
+        ({"security_level": "panic"}, "security_level 'panic' is not known"),
+        ({"challenge_difficulty": 0}, "challenge_difficulty 0 is out of range: give 1 to 32"),
+        ({"challenge_difficulty": 33}, "challenge_difficulty 33 is out of range"),
+        ({"clearance_ttl": 59}, "clearance_ttl 59 is out of range: give 60 seconds"),
+        ({"clearance_ttl": 2592001}, "clearance_ttl 2592001 is out of range"),
     ],
 )
 def test_bad_zones_are_refused_with_a_sentence(overrides: dict[str, object], words: str) -> None:
@@ -151,3 +157,12 @@ def test_ipv6_blocks_and_addresses_agree_with_ipaddress(value: int, prefix: int)
         if value != int(network.network_address):
             with pytest.raises(ZoneError, match="host bits set"):
                 parse_network(f"{address}/{prefix}")
+
+
+def test_challenge_settings_are_checked_at_their_bounds() -> None:
+    validate_challenge("normal", 1, 60)
+    validate_challenge("under_attack", 32, 2592000)
+    with pytest.raises(ZoneError, match=r"^challenge_difficulty 33 is out of range"):
+        validate_challenge("normal", 33, 3600)
+    with pytest.raises(ZoneError, match=r"^Zone 'forum': clearance_ttl 30 is out of range"):
+        validate_challenge("normal", 16, 30, zone="forum")

@@ -145,6 +145,38 @@ def _safe(url: str) -> str:
 
 # zones
 
+# The challenge options of `zone add` and `zone update`: unset leaves the choice to the
+# control plane (its defaults on add, the zone's current values on update).
+SecurityLevelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--security-level",
+        help="normal, or under_attack: every visitor must pass the proof-of-work challenge.",
+    ),
+]
+DifficultyOption = Annotated[
+    int | None,
+    typer.Option("--challenge-difficulty", help="Leading zero bits of the proof of work, 1 to 32."),
+]
+ClearanceOption = Annotated[
+    int | None,
+    typer.Option(
+        "--clearance-ttl", help="Seconds a passed challenge lets a visitor in, 60 to 2592000."
+    ),
+]
+
+
+def _challenge_fields(
+    security_level: str | None, challenge_difficulty: int | None, clearance_ttl: int | None
+) -> dict[str, Any]:
+    """The challenge options given, as API fields."""
+    fields = {
+        "security_level": security_level,
+        "challenge_difficulty": challenge_difficulty,
+        "clearance_ttl": clearance_ttl,
+    }
+    return {name: value for name, value in fields.items() if value is not None}
+
 
 @zone_app.command("add")
 def zone_add(
@@ -164,6 +196,9 @@ def zone_add(
         str | None,
         typer.Option("--abuse-contact", help="The hosting provider's abuse e-mail or URL."),
     ] = None,
+    security_level: SecurityLevelOption = None,
+    challenge_difficulty: DifficultyOption = None,
+    clearance_ttl: ClearanceOption = None,
 ) -> None:
     """Add a zone: a customer site, its hostnames and origins."""
     body = {
@@ -173,12 +208,14 @@ def zone_add(
         "service": service,
         "customer_contact": customer_contact,
         "abuse_contact": abuse_contact,
+        **_challenge_fields(security_level, challenge_difficulty, clearance_ttl),
     }
     result = _call("POST", "/v1/zones", body)
     zone = result["zone"]
     typer.echo(
         f"zone {zone['name']} added (revision {result['revision']}): "
-        f"{', '.join(zone['hostnames'])} -> {', '.join(zone['origins'])}"
+        f"{', '.join(zone['hostnames'])} -> {', '.join(zone['origins'])}, "
+        f"security level {zone['security_level']}"
     )
 
 
@@ -190,12 +227,13 @@ def zone_list() -> None:
     if not zones:
         typer.echo("no zones yet: add one with `stockade zone add`")
         return
-    rows = [("NAME", "SERVICE", "HOSTNAMES", "ORIGINS", "ENFORCEMENT")]
+    rows = [("NAME", "SERVICE", "SECURITY", "HOSTNAMES", "ORIGINS", "ENFORCEMENT")]
     for zone in zones:
         rows.append(
             (
                 zone["name"],
                 zone["service"],
+                zone["security_level"],
                 ", ".join(zone["hostnames"]),
                 ", ".join(zone["origins"]),
                 _enforcement_summary(zone["enforcements"]),
@@ -206,7 +244,8 @@ def zone_list() -> None:
 
 @zone_app.command("show")
 def zone_show(name: Annotated[str, typer.Argument(help="The zone's name.")]) -> None:
-    """Show one zone: hostnames, origins, contacts and enforcements in force."""
+    """Show one zone: hostnames, origins, contacts, challenge settings and enforcements in
+    force."""
     zone = _call("GET", f"/v1/zones/{_quote(name)}")
     lines = [
         f"zone {zone['name']} ({zone['service']})",
@@ -214,6 +253,8 @@ def zone_show(name: Annotated[str, typer.Argument(help="The zone's name.")]) -> 
         f"  origins: {', '.join(zone['origins'])}",
         f"  customer contact: {zone['customer_contact'] or '-'}",
         f"  abuse contact: {zone['abuse_contact'] or '-'}",
+        f"  security level: {zone['security_level']} (challenge difficulty "
+        f"{zone['challenge_difficulty']} bits, clearance {zone['clearance_ttl']} s)",
     ]
     for enforcement in zone["enforcements"]:
         lines.append(
@@ -247,9 +288,12 @@ def zone_update(
         str | None,
         typer.Option("--abuse-contact", help="The abuse e-mail or URL ('' clears it)."),
     ] = None,
+    security_level: SecurityLevelOption = None,
+    challenge_difficulty: DifficultyOption = None,
+    clearance_ttl: ClearanceOption = None,
 ) -> None:
     """Change a zone: only the options given change."""
-    body: dict[str, Any] = {}
+    body = _challenge_fields(security_level, challenge_difficulty, clearance_ttl)
     if host:
         body["hostnames"] = host
     if origin:
@@ -261,9 +305,16 @@ def zone_update(
     if abuse_contact is not None:
         body["abuse_contact"] = abuse_contact or None
     if not body:
-        fail("Nothing to change: give --host, --origin, --service or a contact option.", 2)
+        fail(
+            "Nothing to change: give --host, --origin, --service, a contact option or a "
+            "challenge option (--security-level, --challenge-difficulty, --clearance-ttl).",
+            2,
+        )
     result = _call("PATCH", f"/v1/zones/{_quote(name)}", body)
-    typer.echo(f"zone {name} updated (revision {result['revision']})")
+    typer.echo(
+        f"zone {name} updated (revision {result['revision']}), "
+        f"security level {result['zone']['security_level']}"
+    )
 
 
 @zone_app.command("remove")

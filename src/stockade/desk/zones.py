@@ -10,7 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from stockade.desk.errors import Conflict, Invalid, NotFound
-from stockade.policy import ZoneError, validate_hostname, validate_origin
+from stockade.policy import (
+    CHALLENGE_DIFFICULTY,
+    CLEARANCE_TTL,
+    ZoneError,
+    validate_challenge,
+    validate_hostname,
+    validate_origin,
+)
 from stockade.store import bump_revision
 from stockade.store.models import (
     SERVICES,
@@ -69,12 +76,16 @@ def create_zone(
     service: str = "proxied",
     customer_contact: str | None = None,
     abuse_contact: str | None = None,
+    security_level: str = "normal",
+    challenge_difficulty: int = CHALLENGE_DIFFICULTY,
+    clearance_ttl: int = CLEARANCE_TTL,
 ) -> tuple[ZoneRecord, int]:
     """Add a zone; return it and the new revision."""
     _check_name(name)
     clean_hosts = _check_hostnames(hostnames, zone=name)
     clean_origins = _check_origins(origins, zone=name)
     _check_service(service)
+    _check_challenge(security_level, challenge_difficulty, clearance_ttl, zone=name)
     if session.scalar(select(ZoneRecord.id).where(ZoneRecord.name == name)) is not None:
         raise Conflict(
             f"A zone named '{name}' already exists: choose another name, or change it with "
@@ -88,6 +99,9 @@ def create_zone(
         origins=clean_origins,
         customer_contact=_check_contact(customer_contact, "customer contact"),
         abuse_contact=_check_contact(abuse_contact, "abuse contact"),
+        security_level=security_level,
+        challenge_difficulty=challenge_difficulty,
+        clearance_ttl=clearance_ttl,
     )
     zone.hostnames = [
         HostnameRecord(hostname=hostname, position=index)
@@ -107,9 +121,19 @@ def update_zone(
     service: str | None = None,
     customer_contact: object = KEEP,
     abuse_contact: object = KEEP,
+    security_level: str | None = None,
+    challenge_difficulty: int | None = None,
+    clearance_ttl: int | None = None,
 ) -> tuple[ZoneRecord, int]:
     """Change the fields given (None or KEEP leaves a field alone); return zone, revision."""
     zone = get_zone(session, name, for_update=True)
+    # Checked before anything changes, as the zone will have them.
+    challenge = (
+        zone.security_level if security_level is None else security_level,
+        zone.challenge_difficulty if challenge_difficulty is None else challenge_difficulty,
+        zone.clearance_ttl if clearance_ttl is None else clearance_ttl,
+    )
+    _check_challenge(*challenge, zone=name)
     if hostnames is not None:
         clean_hosts = _check_hostnames(hostnames, zone=name)
         _check_hostnames_free(session, clean_hosts, zone_id=zone.id)
@@ -129,6 +153,7 @@ def update_zone(
         zone.customer_contact = _check_contact(customer_contact, "customer contact")
     if abuse_contact is not KEEP:
         zone.abuse_contact = _check_contact(abuse_contact, "abuse contact")
+    zone.security_level, zone.challenge_difficulty, zone.clearance_ttl = challenge
     zone.updated_at = utcnow()
     _flush(session)
     return zone, bump_revision(session)
@@ -231,6 +256,15 @@ def _check_service(service: str) -> None:
             f"Service '{service}' is not known: use 'proxied' (security only, the content "
             "is hosted elsewhere) or 'hosted' (you host the content)."
         )
+
+
+def _check_challenge(
+    security_level: str, challenge_difficulty: int, clearance_ttl: int, *, zone: str
+) -> None:
+    try:
+        validate_challenge(security_level, challenge_difficulty, clearance_ttl, zone=zone)
+    except ZoneError as error:
+        raise Invalid(str(error)) from None
 
 
 def _check_contact(contact: object, what: str) -> str | None:

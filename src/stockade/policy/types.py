@@ -36,6 +36,9 @@ BlockContentType = Literal["text/plain", "text/html", "application/json"]
 _RULE_ID = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?")
 MAX_BLOCK_BODY = 2048
 AccessAction = Literal["allow", "block", "challenge"]
+SECURITY_LEVELS: tuple[SecurityLevel, ...] = ("normal", "under_attack")
+CHALLENGE_DIFFICULTY = 16
+CLEARANCE_TTL = 3600
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 # A notice URL goes into a Link header and an href: no spaces, controls, quotes or brackets.
@@ -190,9 +193,9 @@ class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     tls_key: str | None = None
     security_level: SecurityLevel = "normal"
     # Leading zero bits the proof-of-work challenge asks for (each one doubles the work).
-    challenge_difficulty: int = 16
+    challenge_difficulty: int = CHALLENGE_DIFFICULTY
     # Seconds a passed challenge lets a visitor in for.
-    clearance_ttl: int = 3600
+    clearance_ttl: int = CLEARANCE_TTL
     # In order; the first rule whose action ends the evaluation decides (docs/edge.md).
     firewall_rules: tuple[FirewallRule, ...] = ()
 
@@ -217,22 +220,15 @@ class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
             raise ZoneError(
                 f"Zone '{self.name}': give both tls_certificate and tls_key, or neither."
             )
-        if not 1 <= self.challenge_difficulty <= 32:
-            raise ZoneError(
-                f"Zone '{self.name}': challenge_difficulty {self.challenge_difficulty} is out of "
-                "range: give 1 to 32 leading zero bits (each one doubles the work; 16 is the default)."
-            )
+        validate_challenge(
+            self.security_level, self.challenge_difficulty, self.clearance_ttl, zone=self.name
+        )
         rule_ids = [rule.id for rule in self.firewall_rules]
         if len(set(rule_ids)) != len(rule_ids):
             repeated = next(id for id in rule_ids if rule_ids.count(id) > 1)
             raise ZoneError(
                 f"Zone '{self.name}' has two firewall rules with the id '{repeated}': "
                 "rule ids must be unique in a zone."
-            )
-        if not 60 <= self.clearance_ttl <= 30 * 86400:
-            raise ZoneError(
-                f"Zone '{self.name}': clearance_ttl {self.clearance_ttl} is out of range: give "
-                "60 seconds to 30 days (2592000)."
             )
 
 
@@ -331,6 +327,29 @@ def validate_hostname(hostname: str, *, zone: str = "") -> None:
         raise ZoneError(
             f"{where}'{hostname}' is not a valid hostname: use lower-case letters, digits, "
             "hyphens and dots, optionally starting with '*.' (for example forum.example.org)."
+        )
+
+
+def validate_challenge(
+    security_level: str, challenge_difficulty: int, clearance_ttl: int, *, zone: str = ""
+) -> None:
+    """Raise ZoneError unless the three challenge settings are ones an edge can serve."""
+    where = f"Zone '{zone}': " if zone else ""
+    if security_level not in SECURITY_LEVELS:
+        raise ZoneError(
+            f"{where}security_level '{security_level}' is not known: use 'normal' (no "
+            "challenge) or 'under_attack' (every visitor without clearance is challenged)."
+        )
+    if not 1 <= challenge_difficulty <= 32:
+        raise ZoneError(
+            f"{where}challenge_difficulty {challenge_difficulty} is out of range: give 1 to 32 "
+            f"leading zero bits (each one doubles the work; {CHALLENGE_DIFFICULTY} is the "
+            "default)."
+        )
+    if not 60 <= clearance_ttl <= 30 * 86400:
+        raise ZoneError(
+            f"{where}clearance_ttl {clearance_ttl} is out of range: give 60 seconds to 30 days "
+            f"(2592000; {CLEARANCE_TTL} is the default)."
         )
 
 

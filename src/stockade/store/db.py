@@ -95,14 +95,15 @@ class Database:
         if self.is_postgres:
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
 
-    def migrate(self) -> None:
-        """Bring the schema to the latest migration (creating it on a new database)."""
+    def migrate(self, target: str = "head") -> None:
+        """Bring the schema to the latest migration, or to `target` (creating it on a new
+        database)."""
         with self.engine.begin() as connection:
             if self.is_postgres:
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
             config = alembic_config(self.url)
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(config, target)
 
     def dispose(self) -> None:
         self.engine.dispose()

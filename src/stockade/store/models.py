@@ -27,6 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
 SERVICES = ("proxied", "hosted")
+SECURITY_LEVELS = ("normal", "under_attack")
 ACTIONS = ("block", "path_block", "geo_block", "interstitial")
 BASES = ("legal", "policy", "emergency")
 STATUSES = (451, 403)
@@ -90,7 +91,12 @@ class PolicyRevision(Base):
 
 class ZoneRecord(Base):
     __tablename__ = "zones"
-    __table_args__ = (CheckConstraint(_in("service", SERVICES), name="service"),)
+    __table_args__ = (
+        CheckConstraint(_in("service", SERVICES), name="service"),
+        CheckConstraint(_in("security_level", SECURITY_LEVELS), name="security_level"),
+        CheckConstraint("challenge_difficulty BETWEEN 1 AND 32", name="challenge_difficulty"),
+        CheckConstraint("clearance_ttl BETWEEN 60 AND 2592000", name="clearance_ttl"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(63), unique=True)
@@ -98,6 +104,10 @@ class ZoneRecord(Base):
     origins: Mapped[list[str]] = mapped_column(JSON)
     customer_contact: Mapped[str | None] = mapped_column(String(320))
     abuse_contact: Mapped[str | None] = mapped_column(String(320))
+    # The edge's proof-of-work challenge (stockade.policy.Zone has the same defaults).
+    security_level: Mapped[str] = mapped_column(String(16), server_default="normal")
+    challenge_difficulty: Mapped[int] = mapped_column(Integer, server_default="16")
+    clearance_ttl: Mapped[int] = mapped_column(Integer, server_default="3600")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

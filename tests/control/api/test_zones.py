@@ -129,3 +129,75 @@ def test_a_page_size_out_of_range_is_422_with_a_sentence(control: Control) -> No
         assert response.status_code == 422
         message = response.json()["message"]
         assert "limit'" in message and message.endswith("."), message
+
+
+def test_challenge_settings_are_set_shown_and_changed(control: Control) -> None:
+    created = control.add_zone("forum", challenge_difficulty=12)
+    zone = created["zone"]
+    assert isinstance(zone, dict)
+    assert (zone["security_level"], zone["challenge_difficulty"], zone["clearance_ttl"]) == (
+        "normal",
+        12,
+        3600,
+    )
+    response = control.client.patch(
+        "/v1/zones/forum",
+        json={"security_level": "under_attack", "clearance_ttl": 600},
+        headers=control.auth("operator"),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["revision"] == 2
+    zone = control.client.get("/v1/zones/forum", headers=control.auth("viewer")).json()
+    assert (zone["security_level"], zone["challenge_difficulty"], zone["clearance_ttl"]) == (
+        "under_attack",
+        12,
+        600,
+    )
+
+
+def test_bad_challenge_settings_are_422_with_a_sentence_and_change_nothing(
+    control: Control,
+) -> None:
+    control.add_zone("forum")
+    for body, expected in [
+        (
+            {"challenge_difficulty": 40},
+            "Zone 'forum': challenge_difficulty 40 is out of range: give 1 to 32 leading zero bits",
+        ),
+        (
+            {"clearance_ttl": 10, "security_level": "under_attack"},
+            "Zone 'forum': clearance_ttl 10 is out of range: give 60 seconds to 30 days",
+        ),
+        ({"security_level": "panic"}, "'security_level': Input should be 'normal' or 'under_at"),
+        ({"challenge_difficulty": True}, "'challenge_difficulty': Input should be a valid int"),
+        ({"clearance_ttl": "600"}, "'clearance_ttl': Input should be a valid integer"),
+    ]:
+        response = control.client.patch("/v1/zones/forum", json=body, headers=control.auth())
+        assert response.status_code == 422, response.text
+        message = response.json()["message"]
+        assert expected in message and message.endswith("."), message
+    response = control.client.post(
+        "/v1/zones",
+        json={
+            "name": "other",
+            "hostnames": ["other.example"],
+            "origins": ["http://10.0.0.5"],
+            "challenge_difficulty": 0,
+        },
+        headers=control.auth(),
+    )
+    assert response.status_code == 422
+    assert "challenge_difficulty 0 is out of range" in response.json()["message"]
+    zones = control.client.get("/v1/zones", headers=control.auth()).json()
+    assert [(z["name"], z["security_level"], z["clearance_ttl"]) for z in zones] == [
+        ("forum", "normal", 3600)
+    ]
+    assert control.revision() == 1
+
+
+def test_the_schema_describes_the_challenge_settings(control: Control) -> None:
+    schemas = control.client.get("/openapi.json").json()["components"]["schemas"]
+    for model in ("ZoneIn", "ZonePatch", "ZoneOut"):
+        properties = schemas[model]["properties"]
+        for name in ("security_level", "challenge_difficulty", "clearance_ttl"):
+            assert properties[name].get("description"), (model, name)

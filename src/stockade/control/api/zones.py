@@ -13,6 +13,7 @@ from stockade.control.api.enforcements import EnforcementOut, enforcement_out
 from stockade.control.auth import Caller, require
 from stockade.control.state import ControlState, control_state
 from stockade.desk import zones as desk
+from stockade.policy import CHALLENGE_DIFFICULTY, CLEARANCE_TTL, SecurityLevel
 from stockade.store.models import ZoneRecord, utcnow
 
 router = APIRouter(prefix="/v1/zones", tags=["zones"])
@@ -20,6 +21,12 @@ router = APIRouter(prefix="/v1/zones", tags=["zones"])
 Service = Literal["proxied", "hosted"]
 DEFAULT_PAGE = 500
 MAX_PAGE = 1000
+
+# The ranges are checked by the desk, whose sentence the 422 answer carries; strict, so
+# that true or "16" is not taken for a number.
+_SECURITY_LEVEL = "normal: no challenge; under_attack: every visitor without clearance."
+_DIFFICULTY = "Leading zero bits the proof of work needs, 1 to 32; each doubles the work."
+_CLEARANCE_TTL = "Seconds a passed challenge lets a visitor in, 60 to 2592000 (30 days)."
 
 
 class ZoneIn(BaseModel):
@@ -33,6 +40,9 @@ class ZoneIn(BaseModel):
     abuse_contact: str | None = Field(
         None, description="E-mail or URL of the hosting provider's abuse desk."
     )
+    security_level: SecurityLevel = Field("normal", description=_SECURITY_LEVEL)
+    challenge_difficulty: int = Field(CHALLENGE_DIFFICULTY, strict=True, description=_DIFFICULTY)
+    clearance_ttl: int = Field(CLEARANCE_TTL, strict=True, description=_CLEARANCE_TTL)
 
 
 class ZonePatch(BaseModel):
@@ -45,6 +55,9 @@ class ZonePatch(BaseModel):
     service: Service | None = None
     customer_contact: str | None = None
     abuse_contact: str | None = None
+    security_level: SecurityLevel | None = Field(None, description=_SECURITY_LEVEL)
+    challenge_difficulty: int | None = Field(None, strict=True, description=_DIFFICULTY)
+    clearance_ttl: int | None = Field(None, strict=True, description=_CLEARANCE_TTL)
 
 
 class ZoneOut(BaseModel):
@@ -54,6 +67,9 @@ class ZoneOut(BaseModel):
     service: str
     customer_contact: str | None
     abuse_contact: str | None
+    security_level: str = Field(description=_SECURITY_LEVEL)
+    challenge_difficulty: int = Field(description=_DIFFICULTY)
+    clearance_ttl: int = Field(description=_CLEARANCE_TTL)
     created_at: datetime
     updated_at: datetime
     enforcements: list[EnforcementOut] = Field(description="Those in force or due.")
@@ -78,6 +94,9 @@ def zone_out(zone: ZoneRecord, public_base: str) -> ZoneOut:
         service=zone.service,
         customer_contact=zone.customer_contact,
         abuse_contact=zone.abuse_contact,
+        security_level=zone.security_level,
+        challenge_difficulty=zone.challenge_difficulty,
+        clearance_ttl=zone.clearance_ttl,
         created_at=zone.created_at,
         updated_at=zone.updated_at,
         enforcements=[
@@ -126,6 +145,9 @@ def create_zone(
             service=body.service,
             customer_contact=body.customer_contact,
             abuse_contact=body.abuse_contact,
+            security_level=body.security_level,
+            challenge_difficulty=body.challenge_difficulty,
+            clearance_ttl=body.clearance_ttl,
         )
         out = zone_out(zone, state.public_base)
     return ZoneChange(zone=out, revision=revision)
@@ -158,6 +180,9 @@ def update_zone(
             service=body.service,
             customer_contact=body.customer_contact if "customer_contact" in given else desk.KEEP,
             abuse_contact=body.abuse_contact if "abuse_contact" in given else desk.KEEP,
+            security_level=body.security_level,
+            challenge_difficulty=body.challenge_difficulty,
+            clearance_ttl=body.clearance_ttl,
         )
         out = zone_out(zone, state.public_base)
     return ZoneChange(zone=out, revision=revision)

@@ -1,4 +1,4 @@
-"""The first migration creates exactly the schema the models describe."""
+"""The migrations create exactly the schema the models describe, column defaults included."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from stockade.store.models import Base
 
 def test_the_migrated_schema_matches_the_models(database: Database) -> None:
     with database.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "compare_server_default": True}
+        )
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
 
