@@ -34,6 +34,8 @@ class AccessLogRecord(msgspec.Struct, array_like=False, omit_defaults=True):
     challenge: str = ""
     # "rule-id:action" of each firewall rule that matched, in order.
     firewall: list[str] = msgspec.field(default_factory=list)
+    # The id of the rate limit the request exceeded.
+    rate_limit: str = ""
 
 
 class AccessLog:
@@ -101,4 +103,5 @@ def _record(wall: float, ctx: RequestContext, ended: float) -> AccessLogRecord:
         error=error.message if error is not None else "",
         challenge=ctx.challenge,
         firewall=[f"{rule}:{action}" for _, rule, action in ctx.firewall_matches or ()],
+        rate_limit=ctx.rate_limit[1] if ctx.rate_limit is not None else "",
     )

@@ -51,8 +51,21 @@ class EdgeCollector:
             "Requests each firewall rule matched, by zone, rule id and action.",
             labels=["zone", "rule", "action"],
         )
+        rate_limits = CounterMetricFamily(
+            "stockade_edge_ratelimit_matches",
+            "Requests over a rate limit, by zone, rate limit id and action.",
+            labels=["zone", "rule", "action"],
+        )
+        rate_limit_checks = CounterMetricFamily(
+            "stockade_edge_ratelimit_backend",
+            "Requests counted against rate limits, by where: redis, local (no Redis "
+            "configured) or fallback (Redis unreachable or late).",
+            labels=["state"],
+        )
         totals: dict[tuple[str, int], int] = {}
         firewall_totals: dict[tuple[str, str, str], int] = {}
+        rate_limit_totals: dict[tuple[str, str, str], int] = {}
+        check_totals: dict[str, int] = {}
         challenge_totals: dict[tuple[str, str], int] = {}
         error_totals: dict[str, int] = {}
         buckets = [0] * (len(LATENCY_BUCKETS) + 1)
@@ -70,6 +83,8 @@ class EdgeCollector:
             _add(pool_idle, snapshot["pool_idle"])
             _add(challenge_totals, snapshot["challenges"])
             _add(firewall_totals, snapshot["firewall"])
+            _add(rate_limit_totals, snapshot["rate_limits"])
+            _add(check_totals, snapshot["rate_limit_checks"])
         for (zone, status), value in sorted(totals.items()):
             requests.add_metric([zone, str(status)], value)
         for source, value in sorted(error_totals.items()):
@@ -78,6 +93,10 @@ class EdgeCollector:
             challenges.add_metric([zone, outcome], value)
         for labels, value in sorted(firewall_totals.items()):
             firewall.add_metric(list(labels), value)
+        for labels, value in sorted(rate_limit_totals.items()):
+            rate_limits.add_metric(list(labels), value)
+        for state, value in sorted(check_totals.items()):
+            rate_limit_checks.add_metric([state], value)
         connections.add_metric([], open_connections)
         for origin in sorted(pool_open):
             pool.add_metric([origin, "open"], pool_open[origin])
@@ -93,7 +112,8 @@ class EdgeCollector:
             buckets=cumulative,
             sum_value=latency_sum,
         )
-        yield from (requests, errors, challenges, firewall, connections, pool, latency)
+        yield from (requests, errors, challenges, firewall, rate_limits, rate_limit_checks)
+        yield from (connections, pool, latency)
 
 
 def _add(total: dict[Any, int], part: dict[Any, int]) -> None:

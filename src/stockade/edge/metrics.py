@@ -38,6 +38,8 @@ class MetricsSnapshot(TypedDict):
     latency_count: int
     challenges: dict[tuple[str, str], int]
     firewall: dict[tuple[str, str, str], int]
+    rate_limits: dict[tuple[str, str, str], int]
+    rate_limit_checks: dict[str, int]
     open_connections: int
     pool_open: dict[str, int]
     pool_idle: dict[str, int]
@@ -52,6 +54,7 @@ class Metrics:
         self.latency_count = 0
         self.challenges: dict[tuple[str, str], int] = {}
         self.firewall: dict[tuple[str, str, str], int] = {}
+        self.rate_limits: dict[tuple[str, str, str], int] = {}
 
     def observe(self, ctx: RequestContext) -> None:
         route = ctx.route
@@ -80,6 +83,9 @@ class Metrics:
             firewall = self.firewall
             for label in ctx.firewall_matches:
                 firewall[label] = firewall.get(label, 0) + 1
+        limited = ctx.rate_limit
+        if limited is not None:
+            self.rate_limits[limited] = self.rate_limits.get(limited, 0) + 1
 
     def snapshot(self, edge: Edge) -> MetricsSnapshot:
         origins = edge.registry.origins.values()
@@ -91,6 +97,8 @@ class Metrics:
             "latency_count": self.latency_count,
             "challenges": dict(self.challenges),
             "firewall": dict(self.firewall),
+            "rate_limits": dict(self.rate_limits),
+            "rate_limit_checks": dict(edge.rate_counters.checks),
             "open_connections": len(edge.connections),
             "pool_open": {origin.url: origin.open_connections for origin in origins},
             "pool_idle": {origin.url: len(origin.idle) for origin in origins},

@@ -9,6 +9,7 @@ from stockade.edge.enforce import ZoneEnforcement
 from stockade.edge.firewall import ZoneFirewall
 from stockade.edge.origins import Origin, OriginRegistry
 from stockade.edge.pages import Pages
+from stockade.edge.ratelimit import RateCounters, ZoneRateLimits
 from stockade.policy import Snapshot, Zone
 from stockade.rules.standard import Locate
 
@@ -33,6 +34,7 @@ class ZoneRoute:
         "max_body_bytes",
         "name",
         "origin_host",
+        "rate_limits",
         "read_timeout",
         "zone",
     )
@@ -44,8 +46,10 @@ class ZoneRoute:
         enforcement: ZoneEnforcement | None,
         challenge: ZoneChallenge | None = None,
         firewall: ZoneFirewall | None = None,
+        rate_limits: ZoneRateLimits | None = None,
     ) -> None:
         self.zone = zone
+        self.rate_limits = rate_limits
         self.enforcement = enforcement
         self.challenge = challenge
         self.firewall = firewall
@@ -90,6 +94,7 @@ class RoutingTable:
         pages: Pages,
         countries: CountryLookup | None = None,
         challenge_key: ChallengeKey | None = None,
+        rate_counters: RateCounters | None = None,
     ) -> None:
         self.revision = snapshot.revision
         self.exact: dict[str, ZoneRoute] = {}
@@ -110,7 +115,12 @@ class RoutingTable:
                 else None
             )
             firewall = ZoneFirewall(zone, pages, challenge, locate) if zone.firewall_rules else None
-            route = ZoneRoute(zone, registry, enforcement, challenge, firewall)
+            rate_limits = (
+                ZoneRateLimits(zone, pages, challenge, locate, rate_counters)
+                if zone.rate_limits and rate_counters is not None
+                else None
+            )
+            route = ZoneRoute(zone, registry, enforcement, challenge, firewall, rate_limits)
             routes.append(route)
             for hostname in zone.hostnames:
                 if hostname.startswith("*."):
@@ -161,8 +171,10 @@ class RoutingTable:
 
 def _challenges(zone: Zone) -> bool:
     """Whether the zone may send a visitor to the challenge."""
-    return zone.security_level == "under_attack" or any(
-        rule.action == "challenge" and rule.enabled for rule in zone.firewall_rules
+    return (
+        zone.security_level == "under_attack"
+        or any(rule.action == "challenge" and rule.enabled for rule in zone.firewall_rules)
+        or any(limit.action == "challenge" and limit.enabled for limit in zone.rate_limits)
     )
 
 

@@ -12,6 +12,7 @@ from stockade.policy.signing import (
 from stockade.policy.types import (
     Enforcement,
     FirewallRule,
+    RateLimit,
     Snapshot,
     Zone,
     ZoneError,
@@ -23,6 +24,7 @@ from stockade.policy.types import (
 __all__ = [
     "Enforcement",
     "FirewallRule",
+    "RateLimit",
     "SignatureError",
     "SignedSnapshot",
     "SigningKey",
