@@ -325,6 +325,8 @@ class SharedCounters:
         if self._reported_down:
             self._reported_down = False
             log.warning("rate limits count in Redis at %s again", self.url)
+        else:
+            log.info("rate limits count in Redis at %s", self.url)
 
 
 def _ignore(reply: Reply) -> None:
