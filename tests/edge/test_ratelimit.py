@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from stockade.edge import ratelimit
 from stockade.edge.config import ConfigError, EdgeSettings, config_from_dict
 from stockade.edge.ratelimit import CompiledLimit, KeyTable, LocalCounters
 from stockade.edge.runtime import Edge
@@ -22,7 +21,7 @@ from tests.support.wire import Wire, header
 
 
 class Clock:
-    """Stands for the time module in edge/ratelimit.py: the tests set the time."""
+    """The edge's rate-limit clock in tests: they set the time."""
 
     def __init__(self, now: float) -> None:
         self.now = now
@@ -32,10 +31,8 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock(1_000_020.0)  # the start of a window of 10, 30 and 60 seconds
-    monkeypatch.setattr(ratelimit, "time", clock)
-    return clock
+def clock() -> Clock:
+    return Clock(1_000_020.0)  # the start of a window of 10, 30 and 60 seconds
 
 
 def limit(**fields: object) -> RateLimit:
@@ -47,6 +44,7 @@ def limit(**fields: object) -> RateLimit:
 def make_wire(
     loop: asyncio.AbstractEventLoop,
     tmp_path: Path,
+    clock: Clock | None,
     *limits: RateLimit,
     rules: tuple[FirewallRule, ...] = (),
     peer: str = "203.0.113.7",
@@ -62,6 +60,8 @@ def make_wire(
         )
         settings = EdgeSettings(challenge_key_file=str(tmp_path / "challenge.key"))
         edge = Edge(settings, Snapshot(revision=1, zones=(zone,)), loop)
+    if clock is not None:
+        edge.rate_counters.clock = clock.time
     wire = Wire(edge, peer=(peer, 40000))
     wire.pool_connection(ORIGIN)
     return wire
@@ -79,7 +79,7 @@ def passes(wire: Wire, path: bytes = b"/", extra: bytes = b"") -> bool:
 def test_n_requests_pass_the_next_is_limited_and_the_next_window_passes(
     loop: asyncio.AbstractEventLoop, tmp_path: Path, clock: Clock
 ) -> None:
-    wire = make_wire(loop, tmp_path, limit(mitigation_timeout=0))
+    wire = make_wire(loop, tmp_path, clock, limit(mitigation_timeout=0))
     clock.now += 9.999  # the last moment of the window
     assert [passes(wire) for _ in range(4)] == [True, True, True, False]
     clock.now += 0.001  # the first moment of the next
@@ -91,7 +91,7 @@ def test_n_requests_pass_the_next_is_limited_and_the_next_window_passes(
 def test_the_mitigation_timeout_holds_across_windows(
     loop: asyncio.AbstractEventLoop, tmp_path: Path, clock: Clock
 ) -> None:
-    wire = make_wire(loop, tmp_path, limit(mitigation_timeout=25))
+    wire = make_wire(loop, tmp_path, clock, limit(mitigation_timeout=25))
     clock.now += 5
     assert [passes(wire) for _ in range(4)] == [True, True, True, False]
     clock.now += 24.5  # two windows later, 0.5 s of the mitigation left
@@ -104,7 +104,7 @@ def test_the_mitigation_timeout_holds_across_windows(
 def test_a_limited_request_gets_429_with_retry_after_in_the_visitors_format(
     loop: asyncio.AbstractEventLoop, tmp_path: Path, clock: Clock
 ) -> None:
-    wire = make_wire(loop, tmp_path, limit(requests_per_period=1, mitigation_timeout=90))
+    wire = make_wire(loop, tmp_path, clock, limit(requests_per_period=1, mitigation_timeout=90))
     assert passes(wire)
     response = get(wire, b"/", b"Accept: application/json\r\n")
     assert response.startswith(b"HTTP/1.1 429 Too Many Requests\r\n")
@@ -128,7 +128,10 @@ def test_only_requests_the_expression_matches_count(
     loop: asyncio.AbstractEventLoop, tmp_path: Path, clock: Clock
 ) -> None:
     wire = make_wire(
-        loop, tmp_path, limit(requests_per_period=1, expression='http.request.uri.path eq "/login"')
+        loop,
+        tmp_path,
+        clock,
+        limit(requests_per_period=1, expression='http.request.uri.path eq "/login"'),
     )
     assert [passes(wire, b"/login"), passes(wire, b"/login")] == [True, False]
     assert passes(wire, b"/")
@@ -172,9 +175,9 @@ def test_characteristics_make_distinct_keys() -> None:
 def test_limits_count_per_visitor_address(
     loop: asyncio.AbstractEventLoop, tmp_path: Path, clock: Clock
 ) -> None:
-    first = make_wire(loop, tmp_path, limit(requests_per_period=1))
+    first = make_wire(loop, tmp_path, clock, limit(requests_per_period=1))
     assert [passes(first), passes(first)] == [True, False]
-    assert passes(make_wire(loop, tmp_path, peer="198.51.100.9", edge=first.edge))
+    assert passes(make_wire(loop, tmp_path, None, peer="198.51.100.9", edge=first.edge))
 
 
 def test_local_memory_stays_bounded_under_100000_distinct_keys() -> None:
@@ -221,7 +224,7 @@ def test_a_firewall_skip_or_allow_passes_over_the_limits(
         ),
         FirewallRule(id="office", expression='http.request.uri.path eq "/office"', action="allow"),
     )
-    wire = make_wire(loop, tmp_path, limit(requests_per_period=1), rules=rules)
+    wire = make_wire(loop, tmp_path, clock, limit(requests_per_period=1), rules=rules)
     assert all(passes(wire, b"/", b"User-Agent: monitor\r\n") for _ in range(3))
     assert all(passes(wire, b"/office") for _ in range(3))
     assert [passes(wire), passes(wire)] == [True, False]
@@ -231,7 +234,7 @@ def test_a_firewall_skip_or_allow_passes_over_the_limits(
 def test_a_challenge_limit_challenges_a_visitor_without_clearance(
     loop: asyncio.AbstractEventLoop, tmp_path: Path, clock: Clock
 ) -> None:
-    wire = make_wire(loop, tmp_path, limit(requests_per_period=1, action="challenge"))
+    wire = make_wire(loop, tmp_path, clock, limit(requests_per_period=1, action="challenge"))
     assert passes(wire)
     assert b"Checking your browser" in get(wire, b"/", b"Accept: text/html\r\n")
     assert wire.edge.metrics.challenges == {("forum", "issued"): 1}

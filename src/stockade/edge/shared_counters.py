@@ -266,7 +266,7 @@ class SharedCounters:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if not self._reported_down:
+        if not self._reported_down and not self._closed:
             self._reported_down = True
             log.warning(
                 "rate limits count locally: Redis at %s failed (%s); reconnecting",
