@@ -223,8 +223,9 @@ def main() -> None:
     print(f"{started:%Y-%m-%d %H:%M %Z}; {machine_description()}; {version}")
     print(markdown_table(runs, names))
     print(noise_note(runs))
-    if "rules+redis" in logs and "count locally" in logs["rules+redis"]:
-        print("\nThe rules+redis edge fell back to local counting during the runs: see its log.")
+    for line in logs.get("rules+redis", "").splitlines():
+        if "rate limits count" in line:
+            print(f"rules+redis edge: {line}")
     failed = [run for run in runs if run.errors]
     if failed:
         print(f"\n{len(failed)} runs had errors (socket errors or non-2xx answers): see above.")
