@@ -34,14 +34,12 @@ from edge_vs_nginx import (
     CONNECTIONS,
     FILE_NAME,
     HOST,
-    NGINX,
-    SETTLE,
-    WRK,
     Proxy,
     Run,
+    add_run_arguments,
+    benchmark,
+    check_run_arguments,
     check_serves_file,
-    describe,
-    measure,
     noise_note,
     start_origin,
 )
@@ -161,10 +159,7 @@ def markdown_table(runs: list[Run], names: list[str]) -> str:
 
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5, help="Runs per edge (default 5).")
-    parser.add_argument("--duration", type=float, default=10.0, help="Seconds per run.")
-    parser.add_argument("--warmup", type=float, default=5.0, help="Seconds of the warm-up.")
-    parser.add_argument("--quick", action="store_true", help="1 round of 2 s, 1 s warm-up.")
+    add_run_arguments(parser)
     parser.add_argument(
         "--redis",
         default=DEFAULT_REDIS,
@@ -172,16 +167,12 @@ def parse_arguments() -> argparse.Namespace:
         "does not answer).",
     )
     args = parser.parse_args()
-    if args.quick:
-        args.rounds, args.duration, args.warmup = 1, 2.0, 1.0
+    check_run_arguments(parser, args)
     return args
 
 
 def main() -> None:
     args = parse_arguments()
-    for tool in (NGINX, WRK):
-        if not os.access(tool, os.X_OK):
-            raise SystemExit(f"{tool} is not installed: apt-get install nginx-light wrk")
     started = datetime.datetime.now().astimezone()
     version = stockade_version()
     with temporary_directory("stockade-bench-") as work, Processes() as processes:
@@ -207,16 +198,7 @@ def main() -> None:
             f"{args.rounds} rounds of {args.duration:g} s after a {args.warmup:g} s warm-up",
             flush=True,
         )
-        for edge in edges:
-            print(describe(measure(edge, origin_pid, args.warmup), "warm-up"), flush=True)
-            time.sleep(SETTLE)
-        runs = []
-        for index in range(args.rounds):
-            for edge in edges:
-                run = measure(edge, origin_pid, args.duration)
-                runs.append(run)
-                print(describe(run, f"round {index + 1}"), flush=True)
-                time.sleep(SETTLE)
+        runs = benchmark(edges, origin_pid, args.rounds, args.duration, args.warmup)
         logs = {edge.name: (work / edge.name / "edge.log").read_text() for edge in edges}
     names = [edge.name for edge in edges]
     print()
