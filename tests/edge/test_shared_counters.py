@@ -93,6 +93,32 @@ def test_the_script_counts_exactly_and_holds_the_mitigation() -> None:
     assert 29 < held[0] <= 30 and held[0] >= held[1] >= held[2]
 
 
+def test_a_redis_with_a_password_and_a_database_number_is_logged_into() -> None:
+    redis = RedisServer(password="s3cret")
+    redis.start()
+    compiled = CompiledLimit(RateLimit(id="burst", requests_per_period=1, period=60), "forum")
+    results: list[Result] = []
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        counters = SharedCounters(redis.url.replace("/0", "/3"), prefix(), 1.0, loop)
+        counters.start()
+        deadline = loop.time() + 5
+        while not counters.ready and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+        for _ in range(2):
+            counters.count([compiled], [b"k"], time.time(), results.append)
+        while len(results) < 2 and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+        counters.close()
+
+    try:
+        asyncio.run(run())
+    finally:
+        redis.stop()
+    assert [result[0] if result else None for result in results] == [-1, 0]
+
+
 def edge_config(origin: Origin, requests: int) -> str:
     return zone("forum", ["forum.example"], [origin.url]) + (
         "\n[[zones.rate_limits]]\n"
@@ -180,3 +206,16 @@ def test_an_edge_counts_locally_while_redis_is_away_and_in_redis_again_after(
         assert edge.log().count("rate limits count locally") == 1
     finally:
         redis.stop()
+
+
+def test_logs_name_redis_without_its_password() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        counters = SharedCounters("redis://:secret@10.0.0.7:6380/2", "p:", 0.05, loop)
+    finally:
+        loop.close()
+    assert (counters.url, counters.password, counters.database) == (
+        "redis://10.0.0.7:6380/2",
+        "secret",
+        "2",
+    )

@@ -12,18 +12,24 @@ from tests.support.processes import stop_process
 class RedisServer:
     """`redis-server` on a free loopback port, without persistence."""
 
-    def __init__(self) -> None:
+    def __init__(self, password: str | None = None) -> None:
         self.program = require_program("redis-server")
         self.port = free_port()
+        self.password = password
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        login = f":{self.password}@" if self.password else ""
+        return f"redis://{login}127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [self.program, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""],
+            [
+                self.program,
+                *("--port", str(self.port), "--bind", "127.0.0.1", "--save", ""),
+                *(("--requirepass", self.password) if self.password else ()),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

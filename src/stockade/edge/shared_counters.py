@@ -149,11 +149,12 @@ class SharedCounters:
         self, url: str, prefix: str, timeout: float, loop: asyncio.AbstractEventLoop
     ) -> None:
         parts = urlsplit(url)
-        self.url = url
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 6379
         self.password = unquote(parts.password) if parts.password else None
         self.database = parts.path.strip("/") or "0"
+        # As logs show it: without the password.
+        self.url = f"redis://{self.host}:{self.port}/{self.database}"
         self.prefix = prefix.encode()
         self.timeout = timeout
         self.loop = loop
