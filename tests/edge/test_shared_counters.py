@@ -70,6 +70,9 @@ def test_the_script_counts_exactly_and_holds_the_mitigation() -> None:
     compiled = CompiledLimit(
         RateLimit(id="burst", requests_per_period=3, period=10, mitigation_timeout=30), "forum"
     )
+    until_window_end = CompiledLimit(
+        RateLimit(id="window", requests_per_period=1, period=10, mitigation_timeout=0), "forum"
+    )
     results: list[Result] = []
 
     async def run() -> None:
@@ -82,14 +85,17 @@ def test_the_script_counts_exactly_and_holds_the_mitigation() -> None:
         window_start = now - now % 10
         for offset in (0.0, 0.1, 9.9, 9.95, 10.0, 39.0, 40.1):
             counters.count([compiled], [b"k"], window_start + offset, results.append)
-        while len(results) < 7:
+        for offset in (0.0, 5.0, 10.0):
+            counters.count([until_window_end], [b"w"], window_start + offset, results.append)
+        while len(results) < 10:
             await asyncio.sleep(0.01)
         counters.close()
 
     asyncio.run(run())
     passed = [result is not None and result[0] == -1 for result in results]
-    assert passed == [True, True, True, False, False, False, False]
-    held = [result[1] for result in results[3:] if result is not None]
+    assert passed == [True, True, True, False, False, False, False, True, False, True]
+    assert results[8] == (0, -1.0)  # limited until the window ends
+    held = [result[1] for result in results[3:7] if result is not None]
     assert 29 < held[0] <= 30 and held[0] >= held[1] >= held[2]
 
 

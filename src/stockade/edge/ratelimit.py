@@ -222,15 +222,20 @@ class ZoneRateLimits:
         shared = counters.shared
         now = counters.clock()
         if shared is not None and shared.ready:
-            counters.counted("redis")
 
             def answered(result: tuple[int, float] | None) -> None:
                 if result is None:  # Redis failed or was late: count here instead
                     counters.counted("fallback")
                     answer = self.count_locally(ctx, matched, keys, counters.clock())
                 else:
+                    counters.counted("redis")
                     index, held = result
-                    answer = self.act(ctx, matched[index], held) if index >= 0 else None
+                    answer = None
+                    if index >= 0:
+                        limit = matched[index]
+                        if held < 0:  # until the window ends
+                            held = (now // limit.period + 1) * limit.period - now
+                        answer = self.act(ctx, limit, held)
                 resume = ctx.resume
                 if resume is not None:
                     resume(answer)
