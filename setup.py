@@ -25,6 +25,7 @@ REQUEST_PATH = [
     "src/stockade/edge/flow_control.py",
     "src/stockade/edge/metrics.py",
     "src/stockade/edge/runtime.py",
+    "src/stockade/edge/ratelimit.py",
 ]
 
 

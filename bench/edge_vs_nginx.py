@@ -453,8 +453,8 @@ def nginx_version() -> str:
     return result.stderr.strip().rpartition(" ")[2].replace("/", " ")
 
 
-def parse_arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """--rounds, --duration, --warmup and --quick, which every wrk benchmark takes."""
     parser.add_argument("--rounds", type=int, default=5, help="Runs per proxy (default 5).")
     parser.add_argument(
         "--duration", type=float, default=10.0, help="Seconds per run (default 10)."
@@ -465,20 +465,29 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument(
         "--quick", action="store_true", help="Smoke check: 1 round of 2 s, 1 s warm-up."
     )
-    parser.add_argument("--json", type=Path, help="Also write every run and the summary here.")
-    args = parser.parse_args()
+
+
+def check_run_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.quick:
         args.rounds, args.duration, args.warmup = 1, 2.0, 1.0
     if args.rounds < 1 or args.duration < 1 or args.warmup < 1:
         parser.error("--rounds, --duration and --warmup must be at least 1.")
+    for tool in (NGINX, WRK):
+        if not os.access(tool, os.X_OK):
+            raise SystemExit(f"{tool} is not installed: apt-get install nginx-light wrk")
+
+
+def parse_arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_run_arguments(parser)
+    parser.add_argument("--json", type=Path, help="Also write every run and the summary here.")
+    args = parser.parse_args()
+    check_run_arguments(parser, args)
     return args
 
 
 def main() -> None:
     args = parse_arguments()
-    for tool in (NGINX, WRK):
-        if not os.access(tool, os.X_OK):
-            raise SystemExit(f"{tool} is not installed: apt-get install nginx-light wrk")
     started = datetime.datetime.now().astimezone()
     # Taken before the edge starts: src/ may change while the benchmark runs.
     versions = f"{nginx_version()}, {stockade_version()}"

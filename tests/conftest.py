@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,6 +49,30 @@ def require_postgres() -> str:
         except psycopg.Error as error:
             problems.append(f"{url}: {str(error).strip()}")
     message = "PostgreSQL is not reachable (" + "; ".join(problems) + ")"
+    if REQUIRE_SERVICES:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+# Where tests find Redis; STOCKADE_TEST_REDIS overrides.
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def require_redis() -> str:
+    """URL of a Redis server tests may write keys to (under a prefix of their own): skip
+    without one, but fail in CI."""
+    url = os.environ.get("STOCKADE_TEST_REDIS", REDIS_URL)
+    address = url.removeprefix("redis://").split("/")[0]
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=3) as sock:
+            sock.sendall(b"PING\r\n")
+            if sock.recv(64).startswith(b"+PONG"):
+                return url
+            problem = "it did not answer PING"
+    except OSError as error:
+        problem = str(error)
+    message = f"Redis is not reachable at {url} ({problem})"
     if REQUIRE_SERVICES:
         pytest.fail(message)
     pytest.skip(message)

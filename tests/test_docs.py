@@ -16,7 +16,7 @@ from stockade.edge.access_log import AccessLogRecord
 from stockade.edge.admin import EdgeCollector
 from stockade.edge.config import EdgeSettings, Limits, UpstreamSettings
 from stockade.edge.pages import ERRORS
-from stockade.policy import AccessRule, Enforcement, FirewallRule, Zone
+from stockade.policy import AccessRule, Enforcement, FirewallRule, RateLimit, Zone
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -32,6 +32,7 @@ CONFIG_TABLES: dict[str, type[msgspec.Struct]] = {
     "[[zones.enforcements]]": Enforcement,
     "[[zones.firewall_rules]]": FirewallRule,
     "[[zones.access_rules]]": AccessRule,
+    "[[zones.rate_limits]]": RateLimit,
 }
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")

@@ -67,6 +67,14 @@ def edge(
         str | None,
         typer.Option("--state-dir", help="Where the last good snapshot is kept."),
     ] = None,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(
+            "--redis-url",
+            envvar="STOCKADE_REDIS_URL",
+            help="Redis for rate-limit counters shared by every edge (redis://HOST:PORT/DB).",
+        ),
+    ] = None,
 ) -> None:
     """Run an edge: from a config file, from --route flags, or from a control plane."""
     flags = {
@@ -78,6 +86,7 @@ def edge(
         "control_token": control_token,
         "name": name,
         "state_dir": state_dir,
+        "redis_url": redis_url,
     }
     settings: dict[str, object] = {key: value for key, value in flags.items() if value is not None}
     try:

@@ -19,6 +19,8 @@ def snapshot(requests: int) -> MetricsSnapshot:
         "challenges": {("forum", "issued"): requests},
         "firewall": {("forum", "wp-login", "block"): requests},
         "access": {("forum", "block"): requests},
+        "rate_limits": {("forum", "login-burst", "block"): requests},
+        "rate_limit_checks": {"redis": requests, "fallback": 1},
         "open_connections": 2,
         "pool_open": {"http://10.0.0.1": 3},
         "pool_idle": {"http://10.0.0.1": 1},
@@ -44,3 +46,9 @@ def test_metrics_of_all_workers_are_summed() -> None:
         in text
     )
     assert 'stockade_edge_access_total{action="block",zone="forum"} 7.0' in text
+    assert (
+        'stockade_edge_ratelimit_matches_total{action="block",rule="login-burst",zone="forum"} '
+        "7.0" in text
+    )
+    assert 'stockade_edge_ratelimit_backend_total{state="redis"} 7.0' in text
+    assert 'stockade_edge_ratelimit_backend_total{state="fallback"} 2.0' in text

@@ -35,6 +35,8 @@ class AccessLogRecord(msgspec.Struct, array_like=False, omit_defaults=True):
     # "rule-id:action" of each firewall rule that matched, in order.
     firewall: list[str] = msgspec.field(default_factory=list)
     access: str = ""
+    # The id of the rate limit the request exceeded.
+    rate_limit: str = ""
 
 
 class AccessLog:
@@ -103,4 +105,5 @@ def _record(wall: float, ctx: RequestContext, ended: float) -> AccessLogRecord:
         challenge=ctx.challenge,
         firewall=[f"{rule}:{action}" for _, rule, action in ctx.firewall_matches or ()],
         access=ctx.access,
+        rate_limit=ctx.rate_limit[1] if ctx.rate_limit is not None else "",
     )

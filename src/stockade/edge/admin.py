@@ -56,8 +56,21 @@ class EdgeCollector:
             "Requests an access rule matched, by zone and action: allow, block, challenge.",
             labels=["zone", "action"],
         )
+        rate_limits = CounterMetricFamily(
+            "stockade_edge_ratelimit_matches",
+            "Requests over a rate limit, by zone, rate limit id and action.",
+            labels=["zone", "rule", "action"],
+        )
+        rate_limit_checks = CounterMetricFamily(
+            "stockade_edge_ratelimit_backend",
+            "Requests counted against rate limits, by where: redis, local (no Redis "
+            "configured) or fallback (Redis unreachable or late).",
+            labels=["state"],
+        )
         totals: dict[tuple[str, int], int] = {}
         firewall_totals: dict[tuple[str, str, str], int] = {}
+        rate_limit_totals: dict[tuple[str, str, str], int] = {}
+        check_totals: dict[str, int] = {}
         challenge_totals: dict[tuple[str, str], int] = {}
         access_totals: dict[tuple[str, str], int] = {}
         error_totals: dict[str, int] = {}
@@ -77,6 +90,8 @@ class EdgeCollector:
             _add(challenge_totals, snapshot["challenges"])
             _add(firewall_totals, snapshot["firewall"])
             _add(access_totals, snapshot["access"])
+            _add(rate_limit_totals, snapshot["rate_limits"])
+            _add(check_totals, snapshot["rate_limit_checks"])
         for (zone, status), value in sorted(totals.items()):
             requests.add_metric([zone, str(status)], value)
         for source, value in sorted(error_totals.items()):
@@ -87,6 +102,10 @@ class EdgeCollector:
             firewall.add_metric(list(labels), value)
         for (zone, action), value in sorted(access_totals.items()):
             access.add_metric([zone, action], value)
+        for labels, value in sorted(rate_limit_totals.items()):
+            rate_limits.add_metric(list(labels), value)
+        for state, value in sorted(check_totals.items()):
+            rate_limit_checks.add_metric([state], value)
         connections.add_metric([], open_connections)
         for origin in sorted(pool_open):
             pool.add_metric([origin, "open"], pool_open[origin])
@@ -102,7 +121,8 @@ class EdgeCollector:
             buckets=cumulative,
             sum_value=latency_sum,
         )
-        yield from (requests, errors, challenges, firewall, access, connections, pool, latency)
+        yield from (requests, errors, challenges, firewall, access, rate_limits)
+        yield from (rate_limit_checks, connections, pool, latency)
 
 
 def _add(total: dict[Any, int], part: dict[Any, int]) -> None:

@@ -17,6 +17,7 @@ from stockade.policy import (
     AccessRule,
     Enforcement,
     FirewallRule,
+    RateLimit,
     Snapshot,
     VerifyKey,
     Zone,
@@ -82,6 +83,14 @@ class EdgeSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     # The secret that signs challenge tokens and clearance cookies; edges that share it
     # honour each other's clearance. Made on first use (default: STATE_DIR/challenge.key).
     challenge_key_file: str | None = None
+    # Rate-limit counters shared by every edge given the same Redis (STOCKADE_REDIS_URL).
+    redis_url: str | None = None
+    # Put before every key, so that several edge fleets can share one Redis.
+    redis_key_prefix: str = "stockade:rl:"
+    # A request waits this long for Redis before it is counted locally.
+    redis_timeout: float = 0.05
+    # Keys the local counters of one worker hold at most (each limit and visitor is one).
+    rate_limit_keys: int = 100_000
     limits: Limits = msgspec.field(default_factory=Limits)
     upstream: UpstreamSettings = msgspec.field(default_factory=UpstreamSettings)
 
@@ -90,6 +99,15 @@ class EdgeSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             raise ConfigError("edge.workers must be 1 or more.")
         for address in (*self.listen, *self.tls_listen, *filter(None, [self.admin_listen])):
             parse_address(address)
+        if self.redis_url is not None and not self.redis_url.startswith("redis://"):
+            raise ConfigError(
+                f"edge.redis_url '{self.redis_url}' is not a Redis URL: give one such as "
+                "redis://127.0.0.1:6379/0."
+            )
+        if not 0 < self.redis_timeout <= 10:
+            raise ConfigError("edge.redis_timeout must be more than 0 and at most 10 seconds.")
+        if self.rate_limit_keys < 1000:
+            raise ConfigError("edge.rate_limit_keys must be 1000 or more.")
         if not self.listen and not self.tls_listen:
             raise ConfigError("The edge has nothing to listen on: set edge.listen or tls_listen.")
         if self.control_url is not None:
@@ -165,7 +183,8 @@ def config_from_dict(raw: object, *, source: str) -> EdgeConfig:
         config.snapshot()
         # Compiled here too, so that a rule's error is the file's error, with its caret.
         for zone in config.zones:
-            for rule in zone.firewall_rules:
+            rules: list[FirewallRule | RateLimit] = [*zone.firewall_rules, *zone.rate_limits]
+            for rule in rules:
                 compile_rule(rule, zone.name)
     except ZoneError as error:
         raise ConfigError(f"{source}: {error}") from None
@@ -190,8 +209,9 @@ def flags_config(routes: list[str], settings: dict[str, object]) -> EdgeConfig:
 # The tables a zone holds lists of, as `[[zones.KEY]]` in a file.
 _ZONE_TABLES: dict[str, type[msgspec.Struct]] = {
     "enforcements": Enforcement,
-    "firewall_rules": FirewallRule,
     "access_rules": AccessRule,
+    "firewall_rules": FirewallRule,
+    "rate_limits": RateLimit,
 }
 
 

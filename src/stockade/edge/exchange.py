@@ -23,7 +23,7 @@ from stockade.edge.http11 import (
     status_line,
 )
 from stockade.edge.lifecycle import ProxyError, RequestContext
-from stockade.edge.pages import Answer
+from stockade.edge.pages import WAIT, Answer
 
 if TYPE_CHECKING:
     from stockade.edge.protocol import HttpProtocol
@@ -117,9 +117,24 @@ class Exchange:
             self.protocol.zone = ctx.route.name
         if answer is None:
             answer = lifecycle.request_filter(ctx)
+            if answer is WAIT:
+                ctx.resume = self.resume
+                return
+        self.proceed(answer)
+
+    def resume(self, answer: Answer | None) -> None:
+        """The rate limits answered a request that waited for them (edge/ratelimit.py)."""
+        ctx = self.ctx
+        ctx.resume = None
+        if not self.done:
+            self.proceed(self.protocol.edge.lifecycle.rate_limited(ctx, answer))
+
+    def proceed(self, answer: Answer | None) -> None:
+        """`request_filter` is over: send its answer, or go on toward the origin."""
         if answer is not None:
             self.respond_local(answer)
             return
+        ctx = self.ctx
         route = ctx.route
         assert route is not None
         # Body read with the head, before the zone was known, counts too.

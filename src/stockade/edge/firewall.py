@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Final
 
 from stockade.edge.lifecycle import SKIP_CHALLENGE, SKIP_RATE_LIMITS
 from stockade.edge.pages import Answer, FixedPage, Pages
-from stockade.policy import FirewallRule, Zone, ZoneError
+from stockade.policy import FirewallRule, RateLimit, Zone, ZoneError
 from stockade.rules import Filter, RequestValues, RuleError, compile
 from stockade.rules.standard import Locate, decode_text
 
@@ -25,12 +25,14 @@ if TYPE_CHECKING:
 _SKIPS: Final = {"rate_limits": SKIP_RATE_LIMITS, "challenge": SKIP_CHALLENGE}
 
 
-def compile_rule(rule: FirewallRule, zone: str) -> Filter:
-    """The rule's expression compiled; ZoneError names the zone and the rule."""
+def compile_rule(rule: FirewallRule | RateLimit, zone: str) -> Filter:
+    """The expression of a firewall rule or a rate limit compiled; ZoneError names the
+    zone and the rule."""
     try:
         return compile(rule.expression)
     except RuleError as error:
-        raise ZoneError(f"Zone '{zone}', firewall rule '{rule.id}':\n{error}") from None
+        kind = "rate limit" if isinstance(rule, RateLimit) else "firewall rule"
+        raise ZoneError(f"Zone '{zone}', {kind} '{rule.id}':\n{error}") from None
 
 
 class CompiledRule:
@@ -66,7 +68,7 @@ class ZoneFirewall:
 
     def check(self, ctx: RequestContext) -> Answer | None:
         """Run the rules; the answer of a block or of a challenge, or None to go on."""
-        values = self.values(ctx)
+        values = request_values(ctx, self.locate)
         for rule in self.rules:
             if not rule.matches(values):
                 continue
@@ -85,10 +87,13 @@ class ZoneFirewall:
                 return None
         return None
 
-    def values(self, ctx: RequestContext) -> RequestValues:
-        """The request as rules read it."""
+
+def request_values(ctx: RequestContext, locate: Locate | None) -> RequestValues:
+    """The request as rules read it, made once and kept for the phases after."""
+    values = ctx.rule_values
+    if values is None:
         path, _, query = ctx.url.partition(b"?")
-        return RequestValues(
+        values = ctx.rule_values = RequestValues(
             method=ctx.method.decode("latin-1"),
             host=decode_text(ctx.host),
             path=decode_text(path),
@@ -98,8 +103,9 @@ class ZoneFirewall:
             ip=ctx.client_ip,
             tls=ctx.scheme == b"https",
             body_size=ctx.body_size,
-            locate=self.locate,
+            locate=locate,
         )
+    return values
 
 
 def _block_answer(rule: FirewallRule, pages: Pages) -> Answer:

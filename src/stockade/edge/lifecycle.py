@@ -13,10 +13,13 @@ from typing import TYPE_CHECKING, Final, Literal
 from mypy_extensions import mypyc_attr
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from stockade.edge.origins import Origin
     from stockade.edge.pages import Answer
     from stockade.edge.routing import ZoneRoute
     from stockade.edge.runtime import Edge
+    from stockade.rules import RequestValues
 
 ErrorSource = Literal["downstream", "upstream", "edge"]
 
@@ -54,10 +57,13 @@ class RequestContext:
         "http_version",
         "method",
         "origin",
+        "rate_limit",
         "request_bytes",
         "request_id",
         "response_bytes",
+        "resume",
         "route",
+        "rule_values",
         "scheme",
         "skips",
         "sni",
@@ -108,6 +114,12 @@ class RequestContext:
         self.firewall_matches: list[tuple[str, str, str]] | None = None
         # Later phases to pass over (SKIP_* bits), as an access or firewall rule decided.
         self.skips = 0
+        # The request as rules read it, made by the first phase that runs a rule.
+        self.rule_values: RequestValues | None = None
+        # (zone, rate limit id, action) of the rate limit this request exceeded, if any.
+        self.rate_limit: tuple[str, str, str] | None = None
+        # Set while `request_filter` waits (it returned WAIT): called with its answer.
+        self.resume: Callable[[Answer | None], None] | None = None
 
     def header(self, name: bytes) -> bytes | None:
         """The first value of a request header; `name` in lower case."""
@@ -120,8 +132,8 @@ class RequestContext:
 # Compiled builds (docs/performance.md) keep this class open to subclasses in Python.
 @mypyc_attr(allow_interpreted_subclasses=True)
 class Lifecycle:
-    """Stockade's phases. Rate limits will slot into `request_filter` between the
-    firewall rules and the challenge."""
+    """Stockade's phases, in the order they run; `request_filter` holds the security
+    phases of a zone: enforcement, access rules, firewall rules, rate limits, challenge."""
 
     def __init__(self, edge: Edge) -> None:
         self.edge = edge
@@ -143,9 +155,12 @@ class Lifecycle:
         """Fires after `route`, before any origin is chosen; may answer the request itself.
 
         Enforcement (zone, geo and path blocks, warnings) comes first, then the access
-        rules (edge/access.py), the firewall rules (edge/firewall.py) and the challenge of
-        a zone under attack (edge/challenge.py), each unless an earlier rule let the
-        request pass it."""
+        rules (edge/access.py), the firewall rules (edge/firewall.py), the rate limits
+        (edge/ratelimit.py) and the challenge of a zone under attack (edge/challenge.py),
+        each unless an earlier rule let the request pass it.
+
+        May return WAIT: the rate limits' counters are in Redis and the answer is on its
+        way; `ctx.resume` is then called with what `rate_limited` makes of it."""
         route = ctx.route
         assert route is not None
         enforcement = route.enforcement
@@ -163,7 +178,24 @@ class Lifecycle:
             answer = firewall.check(ctx)
             if answer is not None:
                 return answer
-        challenge = route.challenge
+        rate_limits = route.rate_limits
+        if rate_limits is not None and not ctx.skips & SKIP_RATE_LIMITS:
+            answer = rate_limits.check(ctx)
+            if answer is not None:
+                return answer
+        return self.challenge(ctx)
+
+    def rate_limited(self, ctx: RequestContext, answer: Answer | None) -> Answer | None:
+        """Fires when the rate limits' answer to a request that waited for it arrives
+        (None: within the limits); the rest of `request_filter` runs from there."""
+        if answer is not None:
+            return answer
+        return self.challenge(ctx)
+
+    def challenge(self, ctx: RequestContext) -> Answer | None:
+        """The last part of `request_filter`: the zone's challenge, if it has one."""
+        assert ctx.route is not None
+        challenge = ctx.route.challenge
         if challenge is not None and not ctx.skips & SKIP_CHALLENGE:
             return challenge.check(ctx)
         return None

@@ -39,6 +39,8 @@ class MetricsSnapshot(TypedDict):
     challenges: dict[tuple[str, str], int]
     firewall: dict[tuple[str, str, str], int]
     access: dict[tuple[str, str], int]
+    rate_limits: dict[tuple[str, str, str], int]
+    rate_limit_checks: dict[str, int]
     open_connections: int
     pool_open: dict[str, int]
     pool_idle: dict[str, int]
@@ -54,6 +56,7 @@ class Metrics:
         self.challenges: dict[tuple[str, str], int] = {}
         self.firewall: dict[tuple[str, str, str], int] = {}
         self.access: dict[tuple[str, str], int] = {}
+        self.rate_limits: dict[tuple[str, str, str], int] = {}
 
     def observe(self, ctx: RequestContext) -> None:
         route = ctx.route
@@ -85,6 +88,9 @@ class Metrics:
         if ctx.access:
             action = (key[0], ctx.access)
             self.access[action] = self.access.get(action, 0) + 1
+        limited = ctx.rate_limit
+        if limited is not None:
+            self.rate_limits[limited] = self.rate_limits.get(limited, 0) + 1
 
     def snapshot(self, edge: Edge) -> MetricsSnapshot:
         origins = edge.registry.origins.values()
@@ -97,6 +103,8 @@ class Metrics:
             "challenges": dict(self.challenges),
             "firewall": dict(self.firewall),
             "access": dict(self.access),
+            "rate_limits": dict(self.rate_limits),
+            "rate_limit_checks": dict(edge.rate_counters.checks),
             "open_connections": len(edge.connections),
             "pool_open": {origin.url: origin.open_connections for origin in origins},
             "pool_idle": {origin.url: len(origin.idle) for origin in origins},

@@ -10,6 +10,7 @@ from stockade.edge.enforce import ZoneEnforcement
 from stockade.edge.firewall import ZoneFirewall
 from stockade.edge.origins import Origin, OriginRegistry
 from stockade.edge.pages import Pages
+from stockade.edge.ratelimit import RateCounters, ZoneRateLimits
 from stockade.policy import Snapshot, Zone
 from stockade.rules.standard import Locate
 
@@ -35,6 +36,7 @@ class ZoneRoute:
         "max_body_bytes",
         "name",
         "origin_host",
+        "rate_limits",
         "read_timeout",
         "zone",
     )
@@ -47,8 +49,10 @@ class ZoneRoute:
         challenge: ZoneChallenge | None = None,
         firewall: ZoneFirewall | None = None,
         access: ZoneAccess | None = None,
+        rate_limits: ZoneRateLimits | None = None,
     ) -> None:
         self.zone = zone
+        self.rate_limits = rate_limits
         self.enforcement = enforcement
         self.challenge = challenge
         self.firewall = firewall
@@ -95,6 +99,7 @@ class RoutingTable:
         countries: CountryLookup | None = None,
         challenge_key: ChallengeKey | None = None,
         asns: AsnLookup | None = None,
+        rate_counters: RateCounters | None = None,
     ) -> None:
         self.revision = snapshot.revision
         # Zones with access rules of a kind this edge has no database for, by kind.
@@ -122,7 +127,12 @@ class RoutingTable:
                 for kind in access.unmatched:
                     self.unmatched_access.setdefault(kind, []).append(zone.name)
             firewall = ZoneFirewall(zone, pages, challenge, locate) if zone.firewall_rules else None
-            route = ZoneRoute(zone, registry, enforcement, challenge, firewall, access)
+            rate_limits = (
+                ZoneRateLimits(zone, pages, challenge, locate, rate_counters)
+                if zone.rate_limits and rate_counters is not None
+                else None
+            )
+            route = ZoneRoute(zone, registry, enforcement, challenge, firewall, access, rate_limits)
             routes.append(route)
             for hostname in zone.hostnames:
                 if hostname.startswith("*."):
@@ -177,6 +187,7 @@ def _challenges(zone: Zone) -> bool:
         zone.security_level == "under_attack"
         or any(rule.action == "challenge" and rule.enabled for rule in zone.firewall_rules)
         or any(rule.action == "challenge" for rule in zone.access_rules)
+        or any(limit.action == "challenge" and limit.enabled for limit in zone.rate_limits)
     )
 
 

@@ -23,7 +23,9 @@ from stockade.edge.lifecycle import Lifecycle
 from stockade.edge.metrics import Metrics
 from stockade.edge.origins import OriginRegistry
 from stockade.edge.pages import Pages
+from stockade.edge.ratelimit import RateCounters
 from stockade.edge.routing import RoutingTable
+from stockade.edge.shared_counters import SharedCounters
 from stockade.edge.tls import TlsContexts
 from stockade.policy import Snapshot
 
@@ -67,6 +69,14 @@ class Edge:
         self.challenge_key = ChallengeKey(
             Path(settings.challenge_key_file or Path(settings.state_dir) / "challenge.key")
         )
+        shared = (
+            SharedCounters(
+                settings.redis_url, settings.redis_key_prefix, settings.redis_timeout, loop
+            )
+            if settings.redis_url
+            else None
+        )
+        self.rate_counters = RateCounters(settings.rate_limit_keys, shared)
         self.table = self._routing_table(snapshot)
         self._blocked = self.table.blocked_zones(time.time())
         self.tls = TlsContexts(snapshot)
@@ -109,6 +119,10 @@ class Edge:
             "name",
             "state_dir",
             "challenge_key_file",
+            "redis_url",
+            "redis_key_prefix",
+            "redis_timeout",
+            "rate_limit_keys",
         )
         changed = [
             name for name in fixed if getattr(settings, name) != getattr(self.settings, name)
@@ -153,7 +167,13 @@ class Edge:
 
     def _routing_table(self, snapshot: Snapshot) -> RoutingTable:
         table = RoutingTable(
-            snapshot, self.registry, self.pages, self.countries, self.challenge_key, self.asns
+            snapshot,
+            self.registry,
+            self.pages,
+            self.countries,
+            self.challenge_key,
+            self.asns,
+            self.rate_counters,
         )
         for kind, zones in table.unmatched_access.items():
             # A security filter without its database must not lock everyone out, so these
@@ -207,6 +227,8 @@ class Edge:
         self._sweeper = self.loop.call_later(SWEEP_INTERVAL, self._sweep)
         if self.access_log is not None:
             self.access_log.start()
+        if self.rate_counters.shared is not None:
+            self.rate_counters.shared.start()
 
     def _sweep(self) -> None:
         now = self.loop.time()
@@ -235,5 +257,7 @@ class Edge:
         if self._sweeper is not None:
             self._sweeper.cancel()
         self.registry.close_idle(float("inf"))
+        if self.rate_counters.shared is not None:
+            self.rate_counters.shared.close()
         if self.access_log is not None:
             await self.access_log.close()

@@ -33,12 +33,20 @@ FirewallAction = Literal["block", "challenge", "log", "skip", "allow"]
 # its challenge.
 SkippedPhase = Literal["rules", "rate_limits", "challenge"]
 BlockContentType = Literal["text/plain", "text/html", "application/json"]
+RateLimitAction = Literal["block", "challenge"]
 _RULE_ID = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?")
 MAX_BLOCK_BODY = 2048
 AccessAction = Literal["allow", "block", "challenge"]
 SECURITY_LEVELS: tuple[SecurityLevel, ...] = ("normal", "under_attack")
 CHALLENGE_DIFFICULTY = 16
 CLEARANCE_TTL = 3600
+
+# What a rate limit counts by, besides ip.src: a header, a cookie, a query parameter (each
+# named in quotes, as in the rules language) or the path.
+_CHARACTERISTIC = re.compile(
+    r'(?:http\.request\.(?:headers|cookies|uri\.args)\["[^"\\]{1,256}"\]|http\.request\.uri\.path|ip\.src)'
+)
+MAX_RATE_LIMIT_PERIOD = 86400
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 # A notice URL goes into a Link header and an href: no spaces, controls, quotes or brackets.
@@ -172,6 +180,58 @@ class AccessRule(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
                 )
 
 
+class RateLimit(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One rate limit of a zone: requests that `expression` matches are counted per
+    visitor (ip.src and the other `characteristics`) in fixed windows of `period`
+    seconds; beyond `requests_per_period` in a window, `action` applies to that visitor
+    for `mitigation_timeout` seconds. The edge compiles the expression."""
+
+    id: str
+    expression: str = "true"
+    characteristics: tuple[str, ...] = ("ip.src",)
+    period: int = 60
+    requests_per_period: int
+    action: RateLimitAction = "block"
+    # 0: the action lasts until the window ends.
+    mitigation_timeout: int = 60
+    description: str = ""
+    enabled: bool = True
+
+    def __post_init__(self) -> None:
+        if not _RULE_ID.fullmatch(self.id):
+            raise ZoneError(
+                f"Rate limit id '{self.id}' is not usable: use 1 to 63 lower-case letters, "
+                "digits, hyphens or underscores, such as login-burst."
+            )
+        if not self.expression.strip():
+            raise ZoneError(
+                f"Rate limit '{self.id}' has no expression: give one such as "
+                'http.request.uri.path eq "/login", or true for every request.'
+            )
+        for characteristic in self.characteristics:
+            if not _CHARACTERISTIC.fullmatch(characteristic):
+                raise ZoneError(
+                    f"Rate limit '{self.id}': '{characteristic}' is not a characteristic: use "
+                    'ip.src, http.request.headers["name"], http.request.cookies["name"], '
+                    'http.request.uri.args["name"] or http.request.uri.path.'
+                )
+        if not 1 <= self.period <= MAX_RATE_LIMIT_PERIOD:
+            raise ZoneError(
+                f"Rate limit '{self.id}': period {self.period} is out of range: give 1 to "
+                f"{MAX_RATE_LIMIT_PERIOD} seconds."
+            )
+        if self.requests_per_period < 1:
+            raise ZoneError(
+                f"Rate limit '{self.id}': requests_per_period must be 1 or more (the requests "
+                "a visitor may make in one period)."
+            )
+        if not 0 <= self.mitigation_timeout <= MAX_RATE_LIMIT_PERIOD:
+            raise ZoneError(
+                f"Rate limit '{self.id}': mitigation_timeout {self.mitigation_timeout} is out "
+                f"of range: give 0 (until the period ends) to {MAX_RATE_LIMIT_PERIOD} seconds."
+            )
+
+
 class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A customer site: the hostnames it answers to and the origins that serve it."""
 
@@ -198,6 +258,8 @@ class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     clearance_ttl: int = CLEARANCE_TTL
     # In order; the first rule whose action ends the evaluation decides (docs/edge.md).
     firewall_rules: tuple[FirewallRule, ...] = ()
+    # Each counted on its own; the first one a request exceeds acts (docs/edge.md).
+    rate_limits: tuple[RateLimit, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -223,13 +285,16 @@ class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         validate_challenge(
             self.security_level, self.challenge_difficulty, self.clearance_ttl, zone=self.name
         )
-        rule_ids = [rule.id for rule in self.firewall_rules]
-        if len(set(rule_ids)) != len(rule_ids):
-            repeated = next(id for id in rule_ids if rule_ids.count(id) > 1)
-            raise ZoneError(
-                f"Zone '{self.name}' has two firewall rules with the id '{repeated}': "
-                "rule ids must be unique in a zone."
-            )
+        for kind, ids in (
+            ("firewall rules", [rule.id for rule in self.firewall_rules]),
+            ("rate limits", [limit.id for limit in self.rate_limits]),
+        ):
+            if len(set(ids)) != len(ids):
+                repeated = next(id for id in ids if ids.count(id) > 1)
+                raise ZoneError(
+                    f"Zone '{self.name}' has two {kind} with the id '{repeated}': "
+                    "ids must be unique in a zone."
+                )
 
 
 class Snapshot(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

@@ -5,13 +5,14 @@ goes; answering a request only joins three byte strings.
 """
 
 from stockade.edge.pages.negotiate import HTML, JSON, TEXT, preferred_format
-from stockade.edge.pages.render import ERRORS, Answer, FixedPage, Page, Pages, redirect
+from stockade.edge.pages.render import ERRORS, WAIT, Answer, FixedPage, Page, Pages, redirect
 
 __all__ = [
     "ERRORS",
     "HTML",
     "JSON",
     "TEXT",
+    "WAIT",
     "Answer",
     "FixedPage",
     "Page",

@@ -53,6 +53,12 @@ ERRORS: dict[int, tuple[str, str, str]] = {
         "The request headers are larger or more numerous than this edge accepts.",
         "downstream",
     ),
+    429: (
+        "Too Many Requests",
+        "You sent this site more requests than it allows in a short time; wait as long as "
+        "Retry-After says, then try again.",
+        "rate_limit",
+    ),
     500: (
         "Internal Error",
         "The edge failed while handling this request; try again, and report the request ID "
@@ -73,6 +79,7 @@ ERRORS: dict[int, tuple[str, str, str]] = {
 
 _SOURCES = {
     "firewall": "blocked by the site's firewall rules",
+    "rate_limit": "limited by the site's rate limits",
     "downstream": "error in the request",
     "upstream": "error at the origin server",
     "edge": "error at the edge",
@@ -113,6 +120,10 @@ class Answer(NamedTuple):
     def page(self, accept: bytes | None) -> Page:
         return self.pages[preferred_format(accept)]
 
+
+_NO_PAGE = Page(b"", b"", b"")
+# Returned by a phase that will answer later (it calls `RequestContext.resume`); never sent.
+WAIT = Answer(0, b"", (_NO_PAGE, _NO_PAGE, _NO_PAGE))
 
 _SEE_OTHER = Page(
     b"text/plain; charset=utf-8", b"Continue at the Location given. Request ID: ", b"\n"
@@ -304,4 +315,4 @@ def _split(rendered: str) -> tuple[bytes, bytes]:
     return before, after
 
 
-__all__ = ["ERRORS", "HTML", "JSON", "Answer", "FixedPage", "Page", "Pages", "redirect"]
+__all__ = ["ERRORS", "HTML", "JSON", "WAIT", "Answer", "FixedPage", "Page", "Pages", "redirect"]
