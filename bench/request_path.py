@@ -94,7 +94,7 @@ def request_loop(requests: int) -> float:
             send(REQUEST)
             reply(RESPONSE)
         elapsed = time.perf_counter() - started
-        proxied = edge.metrics.requests.get(("bench", 200), 0)
+        proxied = edge.metrics.requests.get("bench", {}).get(200, 0)
         if proxied != requests:
             raise SystemExit(f"only {proxied} of {requests} requests were proxied")
         return elapsed / requests * 1e6

@@ -48,7 +48,9 @@ class MetricsSnapshot(TypedDict):
 
 class Metrics:
     def __init__(self) -> None:
-        self.requests: dict[tuple[str, int], int] = {}
+        # zone -> status -> count: a string key's hash is kept by the string, and an int's
+        # costs nothing, where a (zone, status) key would be built and hashed per request.
+        self.requests: dict[str, dict[int, int]] = {}
         self.errors: dict[str, int] = {}
         self.latency_buckets = [0] * (len(LATENCY_BUCKETS) + 1)
         self.latency_sum = 0.0
@@ -60,9 +62,12 @@ class Metrics:
 
     def observe(self, ctx: RequestContext) -> None:
         route = ctx.route
-        key = (route.name if route is not None else "", ctx.status)
-        requests = self.requests
-        requests[key] = requests.get(key, 0) + 1
+        zone = route.name if route is not None else ""
+        statuses = self.requests.get(zone)
+        if statuses is None:
+            statuses = self.requests[zone] = {}
+        status = ctx.status
+        statuses[status] = statuses.get(status, 0) + 1
         latency = ctx.upstream_latency
         if latency >= 0:
             # A scan from the fastest bucket: most answers land in the first few, and in
@@ -79,14 +84,14 @@ class Metrics:
             source = ctx.error.source
             self.errors[source] = self.errors.get(source, 0) + 1
         if ctx.challenge:
-            outcome = (key[0], ctx.challenge)
+            outcome = (zone, ctx.challenge)
             self.challenges[outcome] = self.challenges.get(outcome, 0) + 1
         if ctx.firewall_matches is not None:
             firewall = self.firewall
             for label in ctx.firewall_matches:
                 firewall[label] = firewall.get(label, 0) + 1
         if ctx.access:
-            action = (key[0], ctx.access)
+            action = (zone, ctx.access)
             self.access[action] = self.access.get(action, 0) + 1
         limited = ctx.rate_limit
         if limited is not None:
@@ -95,7 +100,11 @@ class Metrics:
     def snapshot(self, edge: Edge) -> MetricsSnapshot:
         origins = edge.registry.origins.values()
         return {
-            "requests": dict(self.requests),
+            "requests": {
+                (zone, status): count
+                for zone, statuses in self.requests.items()
+                for status, count in statuses.items()
+            },
             "errors": dict(self.errors),
             "latency_buckets": list(self.latency_buckets),
             "latency_sum": self.latency_sum,
