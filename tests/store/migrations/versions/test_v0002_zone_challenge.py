@@ -3,10 +3,6 @@ and get the defaults, bad values are refused by the database, and it goes down a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
-
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
