@@ -8,8 +8,12 @@ from sqlalchemy import update
 
 from stockade.desk.enforcement import EnforcementRequest, NoticeText, enforce, unblock
 from stockade.desk.snapshot import SnapshotBuilder, build_snapshot
+from stockade.desk.zone_rules import set_zone_rules
 from stockade.desk.zones import create_zone, update_zone
 from stockade.policy import (
+    AccessRule,
+    FirewallRule,
+    RateLimit,
     SigningKey,
     Snapshot,
     Zone,
@@ -152,6 +156,47 @@ def test_a_builder_reuses_unchanged_zones_and_sees_changed_ones(database: Databa
         "under_attack",
         20,
         600,
+    )
+
+
+def test_zones_carry_their_rules_and_a_builder_sees_them_change(database: Database) -> None:
+    _zone(database, "alpha")
+    _zone(database, "beta")
+    builder = SnapshotBuilder(PUBLIC)
+    with database.read() as session:
+        first = builder.build(session)
+    block = {
+        "id": "wp",
+        "expression": 'http.request.uri.path eq "/wp-login.php"',
+        "action": "block",
+    }
+    with database.write() as session:
+        set_zone_rules(
+            session,
+            "beta",
+            access_rules=[{"action": "block", "ips": ["192.0.2.0/24"], "countries": ["FR"]}],
+            firewall_rules=[block],
+            rate_limits=[{"id": "burst", "requests_per_period": 5, "period": 10}],
+        )
+    with database.read() as session:
+        second = builder.build(session)
+    alpha, beta = second.zones
+    assert alpha is first.zones[0]
+    assert beta.access_rules == (
+        AccessRule(action="block", ips=("192.0.2.0/24",), countries=("FR",)),
+    )
+    assert beta.firewall_rules == (FirewallRule(**block),)  # type: ignore[arg-type]
+    assert beta.rate_limits == (RateLimit(id="burst", requests_per_period=5, period=10),)
+    with database.read() as session:
+        assert build_snapshot(session, PUBLIC) == second
+    # The rules go, the zone is as it was.
+    with database.write() as session:
+        set_zone_rules(session, "beta")
+    with database.read() as session:
+        third = builder.build(session)
+    assert third.zones[1] == first.zones[1]
+    assert encode_snapshot(Snapshot(zones=third.zones)) == encode_snapshot(
+        Snapshot(zones=first.zones)
     )
 
 
