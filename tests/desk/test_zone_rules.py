@@ -9,6 +9,7 @@ import pytest
 
 from stockade.desk import Invalid, NotFound
 from stockade.desk.zone_rules import (
+    MAX_ACCESS_RULES,
     MAX_FIREWALL_RULES,
     MAX_NETWORKS,
     MAX_RATE_LIMITS,
@@ -158,6 +159,11 @@ def test_more_than_a_zone_may_hold_is_refused(forum: Database) -> None:
     too_many_limits = [{**LOGIN_BURST, "id": f"l{index}"} for index in range(MAX_RATE_LIMITS + 1)]
     with pytest.raises(Invalid, match="Zone 'forum' would have 101 rate limits; 100 at most"):
         _set(forum, rate_limits=too_many_limits)
+    too_many_access = [
+        {"action": "block", "asns": [index + 1]} for index in range(MAX_ACCESS_RULES + 1)
+    ]
+    with pytest.raises(Invalid, match="Zone 'forum' would have 1001 access rules; 1,000 at most"):
+        _set(forum, access_rules=too_many_access)
     networks = [
         f"10.{index >> 16 & 255}.{index >> 8 & 255}.{index & 255}"
         for index in range(MAX_NETWORKS + 1)
