@@ -2,11 +2,12 @@
 
 Fills a fresh SQLite database (or STOCKADE_DATABASE_URL, which it must be free to fill)
 with ZONES zones of two hostnames and one origin each, a tenth of them with an
-enforcement, then times: build from the store, encode + sign, verify + decode, and the
+enforcement (and, with --rules-every N, every N-th zone with a firewall rule, an access
+rule and a rate limit), then times: build from the store, encode + sign, verify + decode, and the
 edge applying it (routing table, enforcement); then the next revision, built by the same builder as the control
 plane keeps one.
 
-    python bench/snapshot_build.py [--zones 100000]
+    python bench/snapshot_build.py [--zones 100000] [--rules-every N]
 
 Latest figures are in bench/README.md.
 """
@@ -36,7 +37,27 @@ from stockade.store.models import EnforcementRecord, HostnameRecord, ZoneRecord
 GOAL_SECONDS = 2.0
 
 
-def fill(database: Database, count: int) -> None:
+# What --rules-every gives a zone, as the store keeps it (desk.zone_rules).
+RULES = {
+    "access_rules": [{"action": "block", "ips": ["192.0.2.0/24", "2001:db8::/32"]}],
+    "firewall_rules": [
+        {
+            "id": "wp-login",
+            "expression": 'http.request.uri.path eq "/wp-login.php"',
+            "action": "block",
+        }
+    ],
+    "rate_limits": [
+        {
+            "id": "login",
+            "expression": 'http.request.uri.path eq "/login"',
+            "requests_per_period": 10,
+        }
+    ],
+}
+
+
+def fill(database: Database, count: int, rules_every: int = 0) -> None:
     now = datetime.now(UTC)
     zones = [
         {
@@ -44,6 +65,7 @@ def fill(database: Database, count: int) -> None:
             "name": f"zone-{index:06d}",
             "service": "proxied",
             "origins": [f"http://10.{index >> 16 & 255}.{index >> 8 & 255}.{index & 255}:8080"],
+            "security_rules": RULES if rules_every and index % rules_every == 0 else {},
             "created_at": now,
             "updated_at": now,
         }
@@ -80,13 +102,16 @@ def fill(database: Database, count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--zones", type=int, default=100_000)
+    parser.add_argument(
+        "--rules-every", type=int, default=0, help="Give every N-th zone rules (0: none)."
+    )
     args = parser.parse_args()
     key = SigningKey.generate()
     with tempfile.TemporaryDirectory(prefix="stockade-snapshot-") as directory:
         url = os.environ.get("STOCKADE_DATABASE_URL") or f"sqlite:///{directory}/bench.db"
         database = Database(url)
         database.migrate()
-        fill(database, args.zones)
+        fill(database, args.zones, args.rules_every)
 
         builder = SnapshotBuilder("https://control.example")
         started = time.perf_counter()
@@ -114,7 +139,11 @@ def main() -> None:
 
     assert len(loaded.zones) == args.zones
     total = loaded_at - started
-    print(f"{args.zones} zones on {database.dialect}, {len(signed) / 1e6:.1f} MB signed")
+    ruled = sum(1 for zone in loaded.zones if zone.firewall_rules)
+    print(
+        f"{args.zones} zones ({ruled} with rules) on {database.dialect}, "
+        f"{len(signed) / 1e6:.1f} MB signed"
+    )
     print(
         f"build {built - started:.2f} s + encode and sign {signed_at - built:.2f} s + "
         f"verify and decode {verified_at - signed_at:.2f} s + "

@@ -8,8 +8,12 @@ from sqlalchemy import update
 
 from stockade.desk.enforcement import EnforcementRequest, NoticeText, enforce, unblock
 from stockade.desk.snapshot import SnapshotBuilder, build_snapshot
+from stockade.desk.zone_rules import set_zone_rules
 from stockade.desk.zones import create_zone, update_zone
 from stockade.policy import (
+    AccessRule,
+    FirewallRule,
+    RateLimit,
     SigningKey,
     Snapshot,
     Zone,
@@ -37,6 +41,11 @@ def _zone(database: Database, name: str, *hostnames: str) -> None:
 def _snapshot(database: Database) -> Snapshot:
     with database.read() as session:
         return build_snapshot(session, PUBLIC)
+
+
+def _built(database: Database, builder: SnapshotBuilder) -> Snapshot:
+    with database.read() as session:
+        return builder.build(session)
 
 
 def test_an_empty_store_is_an_empty_snapshot(database: Database) -> None:
@@ -125,12 +134,10 @@ def test_a_builder_reuses_unchanged_zones_and_sees_changed_ones(database: Databa
     _zone(database, "alpha")
     _zone(database, "beta")
     builder = SnapshotBuilder(PUBLIC)
-    with database.read() as session:
-        first = builder.build(session)
+    first = _built(database, builder)
     with database.write() as session:
         update_zone(session, "beta", service="proxied")
-    with database.read() as session:
-        second = builder.build(session)
+    second = _built(database, builder)
     assert second.revision == first.revision + 1
     assert second.zones[0] is first.zones[0]
     assert second.zones[1].service == "proxied"
@@ -144,14 +151,51 @@ def test_a_builder_reuses_unchanged_zones_and_sees_changed_ones(database: Databa
     ):
         with database.write() as session:
             update_zone(session, "beta", **change)  # type: ignore[arg-type]
-        with database.read() as session:
-            beta = builder.build(session).zones[1]
+        beta = _built(database, builder).zones[1]
         ((name, value),) = change.items()
         assert getattr(beta, name) == value
     assert (beta.security_level, beta.challenge_difficulty, beta.clearance_ttl) == (
         "under_attack",
         20,
         600,
+    )
+
+
+def test_zones_carry_their_rules_and_a_builder_sees_them_change(database: Database) -> None:
+    _zone(database, "alpha")
+    _zone(database, "beta")
+    builder = SnapshotBuilder(PUBLIC)
+    first = _built(database, builder)
+    block = {
+        "id": "wp",
+        "expression": 'http.request.uri.path eq "/wp-login.php"',
+        "action": "block",
+    }
+    with database.write() as session:
+        set_zone_rules(
+            session,
+            "beta",
+            access_rules=[{"action": "block", "ips": ["192.0.2.0/24"], "countries": ["FR"]}],
+            firewall_rules=[block],
+            rate_limits=[{"id": "burst", "requests_per_period": 5, "period": 10}],
+        )
+    second = _built(database, builder)
+    alpha, beta = second.zones
+    assert alpha is first.zones[0]
+    assert beta.access_rules == (
+        AccessRule(action="block", ips=("192.0.2.0/24",), countries=("FR",)),
+    )
+    assert beta.firewall_rules == (FirewallRule(**block),)  # type: ignore[arg-type]
+    assert beta.rate_limits == (RateLimit(id="burst", requests_per_period=5, period=10),)
+    with database.read() as session:
+        assert build_snapshot(session, PUBLIC) == second
+    # The rules go, the zone is as it was.
+    with database.write() as session:
+        set_zone_rules(session, "beta")
+    third = _built(database, builder)
+    assert third.zones[1] == first.zones[1]
+    assert encode_snapshot(Snapshot(zones=third.zones)) == encode_snapshot(
+        Snapshot(zones=first.zones)
     )
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import make_url, text
 
 from stockade.store import Database
 from tests.conftest import require_postgres
@@ -80,3 +81,47 @@ def database(database_url: str) -> Iterator[Database]:
     database = Database(database_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def unmigrated_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind, not migrated: for the migrations' own tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'stockade.db'}"
+    else:
+        with fresh_postgres_database(migrate=False) as postgres:
+            yield postgres
+
+
+def fill_forum(database: Database, revision: str) -> None:
+    """Migrate to `revision` and add the zone forum with a hostname and an enforcement,
+    in plain SQL, as a database of that revision would hold them."""
+    database.migrate(revision)
+    now = datetime.now(UTC)
+    with database.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO zones (id, name, service, origins, created_at, updated_at) "
+                "VALUES (1, 'forum', 'proxied', '[\"http://10.0.0.5\"]', :now, :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO zone_hostnames (hostname, zone_id, position) "
+                "VALUES ('forum.example', 1, 0)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO enforcements (zone_id, action, basis, reason, status, paths, "
+                "countries, starts_at, notice_url, created_at, created_by) VALUES (1, 'block', "
+                "'policy', 'Blocked.', 451, '[]', '[]', :now, 'https://n.example/1', :now, 'test')"
+            ),
+            {"now": now},
+        )
+
+
+def count_rows(database: Database, table: str) -> int:
+    with database.engine.connect() as connection:
+        return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())

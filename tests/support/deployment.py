@@ -65,19 +65,21 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
     deployment.close()
 
 
-def status(edge: EdgeProcess, host: str = "forum.example") -> int:
+def status(edge: EdgeProcess, host: str = "forum.example", path: str = "/") -> int:
     try:
-        return httpx.get(edge.url, headers={"host": host}, timeout=2).status_code
+        return httpx.get(edge.url + path, headers={"host": host}, timeout=2).status_code
     except httpx.HTTPError:
         return 0
 
 
-def wait_for(edges: list[EdgeProcess], expected: int, timeout: float = 10.0) -> float:
-    """Seconds until every edge answers `expected` for the forum."""
+def wait_for(
+    edges: list[EdgeProcess], expected: int, timeout: float = 10.0, path: str = "/"
+) -> float:
+    """Seconds until every edge answers `expected` for `path` of the forum."""
     started = time.monotonic()
     pending = list(edges)
     while pending:
-        pending = [edge for edge in pending if status(edge) != expected]
+        pending = [edge for edge in pending if status(edge, path=path) != expected]
         if time.monotonic() - started > timeout:
             raise AssertionError(f"{len(pending)} edge(s) never answered {expected}")
         if pending:

@@ -317,6 +317,58 @@ def zone_update(
     )
 
 
+@zone_app.command("rules")
+def zone_rules(
+    name: Annotated[str, typer.Argument(help="The zone's name.")],
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file",
+            help="Replace the zone's rules with the [[access_rules]], [[firewall_rules]] and "
+            "[[rate_limits]] tables of this TOML file.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
+) -> None:
+    """Print a zone's access rules, firewall rules and rate limits as TOML, or replace them
+    all with those of a file."""
+    from stockade.control.client import ClientError
+    from stockade.control.rules_file import (
+        RULE_LISTS,
+        RulesFileError,
+        read_rules_file,
+        rules_toml,
+    )
+
+    path = f"/v1/zones/{_quote(name)}/rules"
+    if file is None:
+        rules = _call("GET", path)
+    else:
+        try:
+            body = read_rules_file(file)
+        except RulesFileError as error:
+            fail(str(error), 2)
+        with _client() as client:
+            try:
+                rules = client.call("PUT", path, json=body)
+            except ClientError as error:
+                # A rule the control plane refuses is the file's to fix.
+                if error.status == 422:
+                    fail(f"{file}: {error.message}", 2)
+                fail(error.message)
+    if as_json:
+        typer.echo(json.dumps(rules, indent=2))
+        return
+    counts = ", ".join(f"{key.replace('_', ' ')}: {len(rules[key])}" for key in RULE_LISTS)
+    if file is not None:
+        typer.echo(f"zone {name} rules replaced (revision {rules['revision']}): {counts}")
+        return
+    typer.echo(f"# zone {name}: {counts}")
+    text = rules_toml(rules)
+    if text:
+        typer.echo("\n" + text, nl=False)
+
+
 @zone_app.command("remove")
 def zone_remove(name: Annotated[str, typer.Argument(help="The zone's name.")]) -> None:
     """Remove a zone (refused while an enforcement is in force: unblock it first)."""

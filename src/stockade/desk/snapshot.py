@@ -13,11 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stockade.desk.notices import hosted_notice_url
+from stockade.desk.zone_rules import ZoneRules
 from stockade.policy import Enforcement, Snapshot, Zone
 from stockade.store import current_revision
 from stockade.store.models import EnforcementRecord, utcnow
 
 _decode_json = msgspec.json.Decoder(list[str]).decode
+_decode_rules = msgspec.json.Decoder(ZoneRules).decode
+# What the store holds for a zone without rules: such a zone decodes nothing.
+_NO_RULES = "{}"
 
 # msgspec leaves a field out of the encoding only when its value is the default object
 # itself, and the database hands back new objects: the builder swaps the defaults in, so a
@@ -27,10 +31,18 @@ _SERVICE = _DEFAULTS["service"]
 _LEVEL = _DEFAULTS["security_level"]
 _DIFFICULTY = _DEFAULTS["challenge_difficulty"]
 _TTL = _DEFAULTS["clearance_ttl"]
+# The zone's own empty tuples, for the same reason.
+_NO_LISTS = ZoneRules(
+    access_rules=_DEFAULTS["access_rules"],
+    firewall_rules=_DEFAULTS["firewall_rules"],
+    rate_limits=_DEFAULTS["rate_limits"],
+)
 
 
 # A zone's row less its id, and its enforcements: equal keys make equal Zone objects.
-ZoneKey = tuple[str, str, tuple[str, ...], tuple[str, ...], str, int, int, tuple[Enforcement, ...]]
+ZoneKey = tuple[
+    str, str, tuple[str, ...], tuple[str, ...], str, int, int, str, tuple[Enforcement, ...]
+]
 
 
 def build_snapshot(session: Session, public_base: str) -> Snapshot:
@@ -56,11 +68,12 @@ class SnapshotBuilder:
         previous, current = self._zones, {}
         zones = []
         rows = _zone_rows(session)
-        for zone_id, name, service, origins, hostnames, level, difficulty, ttl in rows:
+        for zone_id, name, service, origins, hostnames, level, difficulty, ttl, rules in rows:
             own = tuple(enforcements.get(zone_id, ()))
-            key = (name, service, origins, hostnames, level, difficulty, ttl, own)
+            key = (name, service, origins, hostnames, level, difficulty, ttl, rules, own)
             zone = previous.get(key)
             if zone is None:
+                lists = _NO_LISTS if rules == _NO_RULES else _decode_rules(rules)
                 # The type ignores: the store's check constraints hold these to the Literals.
                 zone = Zone(
                     name=name,
@@ -71,6 +84,9 @@ class SnapshotBuilder:
                     security_level=_LEVEL if level == _LEVEL else level,  # type: ignore[arg-type]
                     challenge_difficulty=_DIFFICULTY if difficulty == _DIFFICULTY else difficulty,
                     clearance_ttl=_TTL if ttl == _TTL else ttl,
+                    access_rules=lists.access_rules,
+                    firewall_rules=lists.firewall_rules,
+                    rate_limits=lists.rate_limits,
                 )
             current[key] = zone
             zones.append(zone)
@@ -78,28 +94,29 @@ class SnapshotBuilder:
         return Snapshot(revision=revision, zones=tuple(zones))
 
 
-ZoneRow = tuple[int, str, str, tuple[str, ...], tuple[str, ...], str, int, int]
+ZoneRow = tuple[int, str, str, tuple[str, ...], tuple[str, ...], str, int, int, str]
 
 # Hostnames joined in the database, in their order: one query of 100,000 rows instead of
 # two, the larger of 200,000. Hostnames never contain spaces.
 _POSTGRES_ZONES = """
     SELECT z.id, z.name, z.service, z.origins::text,
            string_agg(h.hostname, ' ' ORDER BY h.position),
-           z.security_level, z.challenge_difficulty, z.clearance_ttl
+           z.security_level, z.challenge_difficulty, z.clearance_ttl, z.security_rules::text
     FROM zones z LEFT JOIN zone_hostnames h ON h.zone_id = z.id
     GROUP BY z.id
 """
 # SQLite 3.40 cannot order inside group_concat: hostnames come in their own query.
 _SQLITE_HOSTNAMES = "SELECT zone_id, hostname FROM zone_hostnames ORDER BY zone_id, position"
 _SQLITE_ZONES = """
-    SELECT id, name, service, origins, security_level, challenge_difficulty, clearance_ttl
+    SELECT id, name, service, origins, security_level, challenge_difficulty, clearance_ttl,
+           security_rules
     FROM zones
 """
 
 
 def _zone_rows(session: Session) -> list[ZoneRow]:
     """(id, name, service, origins, hostnames, security_level, challenge_difficulty,
-    clearance_ttl) of every zone, sorted by name."""
+    clearance_ttl, security_rules as JSON text) of every zone, sorted by name."""
     # Straight to the driver's cursor: SQLAlchemy's per-row processing would double the
     # time of a 100,000-zone build. The challenge settings (lv, df, ttl) are unpacked by
     # name: a starred unpacking takes 40% longer.
@@ -108,8 +125,18 @@ def _zone_rows(session: Session) -> list[ZoneRow]:
         if session.get_bind().dialect.name == "postgresql":
             cursor.execute(_POSTGRES_ZONES)
             rows = [
-                (zone_id, name, service, tuple(_decode_json(origins)), _split(hosts), lv, df, ttl)
-                for zone_id, name, service, origins, hosts, lv, df, ttl in cursor.fetchall()
+                (
+                    zone_id,
+                    name,
+                    service,
+                    tuple(_decode_json(origins)),
+                    _split(hosts),
+                    lv,
+                    df,
+                    ttl,
+                    rules,
+                )
+                for zone_id, name, service, origins, hosts, lv, df, ttl, rules in cursor.fetchall()
             ]
         else:
             cursor.execute(_SQLITE_HOSTNAMES)
@@ -127,8 +154,9 @@ def _zone_rows(session: Session) -> list[ZoneRow]:
                     lv,
                     df,
                     ttl,
+                    rules,
                 )
-                for zone_id, name, service, origins, lv, df, ttl in cursor.fetchall()
+                for zone_id, name, service, origins, lv, df, ttl, rules in cursor.fetchall()
             ]
     finally:
         cursor.close()

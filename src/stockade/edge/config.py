@@ -6,7 +6,6 @@ sends, so an edge runs the same way from a file or from a feed.
 
 from __future__ import annotations
 
-import functools
 import tomllib
 from pathlib import Path
 
@@ -22,6 +21,8 @@ from stockade.policy import (
     VerifyKey,
     Zone,
     ZoneError,
+    check_known_keys,
+    explain,
 )
 
 
@@ -178,7 +179,7 @@ def config_from_dict(raw: object, *, source: str) -> EdgeConfig:
     except (ZoneError, ConfigError) as error:
         raise ConfigError(f"{source}: {error}") from None
     except msgspec.ValidationError as error:
-        raise ConfigError(f"{source}: {_explain(error)}") from None
+        raise ConfigError(f"{source}: {explain(error)}") from None
     try:
         config.snapshot()
         # Compiled here too, so that a rule's error is the file's error, with its caret.
@@ -216,45 +217,19 @@ _ZONE_TABLES: dict[str, type[msgspec.Struct]] = {
 
 
 def _check_zone_keys(raw: object, source: str) -> None:
-    """Snapshot types accept unknown fields (a newer control plane may add some), but in a
-    file an unknown key is a typo that would silently change nothing."""
+    """Unknown keys of [[zones]] and their tables are refused (policy.check_known_keys)."""
     zones = raw.get("zones", []) if isinstance(raw, dict) else []
     if not isinstance(zones, list):
         return
-    for index, zone in enumerate(zones):
-        if not isinstance(zone, dict):
-            continue
-        _refuse_unknown(zone, Zone, f"zones[{index}]", source)
-        for key, kind in _ZONE_TABLES.items():
-            tables = zone.get(key, [])
-            for position, table in enumerate(tables if isinstance(tables, list) else []):
-                if isinstance(table, dict):
-                    _refuse_unknown(table, kind, f"zones[{index}].{key}[{position}]", source)
-
-
-@functools.cache
-def _field_names(kind: type[msgspec.Struct]) -> frozenset[str]:
-    # structs.fields evaluates annotations on each call: too slow for 10,000 zones.
-    return frozenset(field.name for field in msgspec.structs.fields(kind))
-
-
-def _refuse_unknown(
-    table: dict[str, object], kind: type[msgspec.Struct], where: str, source: str
-) -> None:
-    known = _field_names(kind)
-    for key in table:
-        if key not in known:
-            raise ConfigError(
-                f"{source}: {where} has an unknown key '{key}'; the keys are "
-                f"{', '.join(sorted(known))}."
-            )
-
-
-def _explain(error: msgspec.ValidationError) -> str:
-    # msgspec says "Expected `int`, got `str` - at `$.edge.workers`"; turn the path into TOML.
-    message = str(error)
-    text, _, where = message.partition(" - at `$")
-    if not where:
-        return message if message.endswith(".") else f"{message}."
-    path = where.rstrip("`").lstrip(".")
-    return f"{path}: {text}" if text.endswith(".") else f"{path}: {text}; fix that value."
+    try:
+        for index, zone in enumerate(zones):
+            if not isinstance(zone, dict):
+                continue
+            check_known_keys(zone, Zone, f"zones[{index}]")
+            for key, kind in _ZONE_TABLES.items():
+                tables = zone.get(key, [])
+                for position, table in enumerate(tables if isinstance(tables, list) else []):
+                    if isinstance(table, dict):
+                        check_known_keys(table, kind, f"zones[{index}].{key}[{position}]")
+    except ZoneError as error:
+        raise ConfigError(f"{source}: {error}") from None

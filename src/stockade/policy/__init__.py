@@ -1,6 +1,6 @@
 """The contract between control plane and edge: immutable, versioned snapshots of zones."""
 
-from stockade.policy.codec import decode_snapshot, encode_snapshot
+from stockade.policy.codec import check_known_keys, decode_snapshot, encode_snapshot, explain
 from stockade.policy.signing import (
     SignatureError,
     SignedSnapshot,
@@ -46,8 +46,10 @@ __all__ = [
     "Zone",
     "ZoneError",
     "address_number",
+    "check_known_keys",
     "decode_snapshot",
     "encode_snapshot",
+    "explain",
     "parse_network",
     "parse_origin",
     "sign_snapshot",

@@ -23,6 +23,7 @@ from sqlalchemy import (
     and_,
     or_,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -59,6 +60,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# JSONB on PostgreSQL: plain JSON there has no equality, so no default could be compared.
+_RULES_JSON = JSON().with_variant(JSONB(), "postgresql")
 
 
 def _in(column: str, values: tuple[object, ...]) -> str:
@@ -108,6 +113,11 @@ class ZoneRecord(Base):
     security_level: Mapped[str] = mapped_column(String(16), server_default="normal")
     challenge_difficulty: Mapped[int] = mapped_column(Integer, server_default="16")
     clearance_ttl: Mapped[int] = mapped_column(Integer, server_default="3600")
+    # access_rules, firewall_rules and rate_limits as the policy structs encode them;
+    # {} for none (stockade.desk.zones.set_zone_rules checks them).
+    security_rules: Mapped[dict[str, Any]] = mapped_column(
+        _RULES_JSON, default=dict, server_default="{}"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

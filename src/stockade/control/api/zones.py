@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from stockade.control.api.enforcements import EnforcementOut, enforcement_out
 from stockade.control.auth import Caller, require
 from stockade.control.state import ControlState, control_state
+from stockade.desk import zone_rules
 from stockade.desk import zones as desk
 from stockade.policy import CHALLENGE_DIFFICULTY, CLEARANCE_TTL, SecurityLevel
 from stockade.store.models import ZoneRecord, utcnow
@@ -82,6 +83,36 @@ class ZoneChange(BaseModel):
 
 class Deleted(BaseModel):
     deleted: str
+    revision: int
+
+
+# Each rule is checked by the desk as an edge loads it, with the keys of a config file's
+# [[zones.access_rules]], [[zones.firewall_rules]] and [[zones.rate_limits]] (docs/edge.md).
+_ACCESS_RULES = "Allow, block or challenge by address, CIDR block, country or ASN."
+_FIREWALL_RULES = "In order: an expression of the rules language and an action."
+_RATE_LIMITS = "Requests an expression matches, counted per visitor in fixed windows."
+Rules = list[dict[str, Any]]
+
+
+class ZoneRulesIn(BaseModel):
+    """The zone's three lists, each replaced whole; a list left out becomes empty."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    access_rules: Rules = Field(default_factory=list, description=_ACCESS_RULES)
+    firewall_rules: Rules = Field(default_factory=list, description=_FIREWALL_RULES)
+    rate_limits: Rules = Field(default_factory=list, description=_RATE_LIMITS)
+
+
+class ZoneRulesOut(BaseModel):
+    """Each rule with its fields at their defaults left out."""
+
+    access_rules: Rules = Field(description=_ACCESS_RULES)
+    firewall_rules: Rules = Field(description=_FIREWALL_RULES)
+    rate_limits: Rules = Field(description=_RATE_LIMITS)
+
+
+class ZoneRulesChange(ZoneRulesOut):
     revision: int
 
 
@@ -198,3 +229,35 @@ def delete_zone(
     with state.database.write() as session:
         revision = desk.delete_zone(session, name)
     return Deleted(deleted=name, revision=revision)
+
+
+@router.get("/{name}/rules", response_model=ZoneRulesOut)
+def read_zone_rules(
+    name: str,
+    state: Annotated[ControlState, Depends(control_state)],
+    _caller: Annotated[Caller, Depends(require("read"))],
+) -> ZoneRulesOut:
+    """The zone's access rules, firewall rules and rate limits."""
+    with state.database.read() as session:
+        rules = zone_rules.get_zone_rules(session, name)
+    return ZoneRulesOut(**zone_rules.rules_document(rules))
+
+
+@router.put("/{name}/rules", response_model=ZoneRulesChange)
+def replace_zone_rules(
+    name: str,
+    body: ZoneRulesIn,
+    state: Annotated[ControlState, Depends(control_state)],
+    _caller: Annotated[Caller, Depends(require("write"))],
+) -> ZoneRulesChange:
+    """Replace the three lists at once; a rule an edge could not load is 422 with its
+    sentence, and nothing changes."""
+    with state.database.write() as session:
+        rules, revision = zone_rules.set_zone_rules(
+            session,
+            name,
+            access_rules=body.access_rules,
+            firewall_rules=body.firewall_rules,
+            rate_limits=body.rate_limits,
+        )
+    return ZoneRulesChange(**zone_rules.rules_document(rules), revision=revision)

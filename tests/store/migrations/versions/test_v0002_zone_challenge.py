@@ -3,10 +3,6 @@ and get the defaults, bad values are refused by the database, and it goes down a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
-
 import pytest
 from alembic import command
 from sqlalchemy import inspect, text
@@ -15,60 +11,20 @@ from sqlalchemy.exc import IntegrityError
 from stockade.policy import CHALLENGE_DIFFICULTY, CLEARANCE_TTL, Zone
 from stockade.store import Database
 from stockade.store.db import alembic_config
-from tests.support.database import fresh_postgres_database
+from tests.support.database import count_rows, fill_forum, unmigrated_url
+
+__all__ = ["unmigrated_url"]
 
 CHALLENGE_COLUMNS = {"security_level", "challenge_difficulty", "clearance_ttl"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of each kind, not migrated."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'stockade.db'}"
-    else:
-        with fresh_postgres_database(migrate=False) as postgres:
-            yield postgres
-
-
-def _fill_at_0001(database: Database) -> None:
-    database.migrate("0001")
-    now = datetime.now(UTC)
-    with database.engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO zones (id, name, service, origins, created_at, updated_at) "
-                "VALUES (1, 'forum', 'proxied', '[\"http://10.0.0.5\"]', :now, :now)"
-            ),
-            {"now": now},
-        )
-        connection.execute(
-            text(
-                "INSERT INTO zone_hostnames (hostname, zone_id, position) "
-                "VALUES ('forum.example', 1, 0)"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO enforcements (zone_id, action, basis, reason, status, paths, "
-                "countries, starts_at, notice_url, created_at, created_by) VALUES (1, 'block', "
-                "'policy', 'Blocked.', 451, '[]', '[]', :now, 'https://n.example/1', :now, 'test')"
-            ),
-            {"now": now},
-        )
-
-
-def _count(database: Database, table: str) -> int:
-    with database.engine.connect() as connection:
-        return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
 
 
 def _columns(database: Database) -> set[str]:
     return {column["name"] for column in inspect(database.engine).get_columns("zones")}
 
 
-def test_existing_zones_get_the_defaults_and_keep_their_rows(url: str) -> None:
-    database = Database(url)
-    _fill_at_0001(database)
+def test_existing_zones_get_the_defaults_and_keep_their_rows(unmigrated_url: str) -> None:
+    database = Database(unmigrated_url)
+    fill_forum(database, "0001")
     database.migrate()
     with database.engine.connect() as connection:
         row = connection.execute(
@@ -78,7 +34,7 @@ def test_existing_zones_get_the_defaults_and_keep_their_rows(url: str) -> None:
     # The defaults are the ones an edge applies to a zone that does not say.
     forum = Zone(name="forum", hostnames=("forum.example",), origins=("http://10.0.0.5",))
     assert (forum.security_level, forum.challenge_difficulty, forum.clearance_ttl) == tuple(row)
-    assert (_count(database, "zone_hostnames"), _count(database, "enforcements")) == (1, 1)
+    assert (count_rows(database, "zone_hostnames"), count_rows(database, "enforcements")) == (1, 1)
     database.dispose()
 
 
@@ -93,9 +49,9 @@ def test_existing_zones_get_the_defaults_and_keep_their_rows(url: str) -> None:
         "security_level = NULL",
     ],
 )
-def test_the_database_refuses_values_no_edge_could_serve(url: str, change: str) -> None:
-    database = Database(url)
-    _fill_at_0001(database)
+def test_the_database_refuses_values_no_edge_could_serve(unmigrated_url: str, change: str) -> None:
+    database = Database(unmigrated_url)
+    fill_forum(database, "0001")
     database.migrate()
     with pytest.raises(IntegrityError), database.engine.begin() as connection:
         connection.execute(text(f"UPDATE zones SET {change}"))
@@ -106,14 +62,14 @@ def test_the_database_refuses_values_no_edge_could_serve(url: str, change: str) 
     database.dispose()
 
 
-def test_down_and_up_again(url: str) -> None:
-    database = Database(url)
-    _fill_at_0001(database)
+def test_down_and_up_again(unmigrated_url: str) -> None:
+    database = Database(unmigrated_url)
+    fill_forum(database, "0001")
     database.migrate()
     assert _columns(database) >= CHALLENGE_COLUMNS
-    command.downgrade(alembic_config(url), "0001")
+    command.downgrade(alembic_config(unmigrated_url), "0001")
     assert not CHALLENGE_COLUMNS & _columns(database)
-    assert (_count(database, "zones"), _count(database, "zone_hostnames")) == (1, 1)
+    assert (count_rows(database, "zones"), count_rows(database, "zone_hostnames")) == (1, 1)
     database.migrate()
     assert _columns(database) >= CHALLENGE_COLUMNS
     database.dispose()
