@@ -19,6 +19,7 @@ def snapshot(requests: int) -> MetricsSnapshot:
         "challenges": {("forum", "issued"): requests},
         "firewall": {("forum", "wp-login", "block"): requests},
         "access": {("forum", "block"): requests},
+        "samples": {"sent": requests},
         "open_connections": 2,
         "pool_open": {"http://10.0.0.1": 3},
         "pool_idle": {"http://10.0.0.1": 1},
@@ -44,3 +45,4 @@ def test_metrics_of_all_workers_are_summed() -> None:
         in text
     )
     assert 'stockade_edge_access_total{action="block",zone="forum"} 7.0' in text
+    assert 'stockade_edge_samples_total{outcome="sent"} 7.0' in text

@@ -56,11 +56,17 @@ class EdgeCollector:
             "Requests an access rule matched, by zone and action: allow, block, challenge.",
             labels=["zone", "action"],
         )
+        samples = CounterMetricFamily(
+            "stockade_edge_samples",
+            "Content samples for watch, by outcome: sent, dropped (queue full), failed.",
+            labels=["outcome"],
+        )
         totals: dict[tuple[str, int], int] = {}
         firewall_totals: dict[tuple[str, str, str], int] = {}
         challenge_totals: dict[tuple[str, str], int] = {}
         access_totals: dict[tuple[str, str], int] = {}
         error_totals: dict[str, int] = {}
+        sample_totals: dict[str, int] = {}
         buckets = [0] * (len(LATENCY_BUCKETS) + 1)
         latency_sum = 0.0
         open_connections = 0
@@ -77,6 +83,7 @@ class EdgeCollector:
             _add(challenge_totals, snapshot["challenges"])
             _add(firewall_totals, snapshot["firewall"])
             _add(access_totals, snapshot["access"])
+            _add(sample_totals, snapshot["samples"])
         for (zone, status), value in sorted(totals.items()):
             requests.add_metric([zone, str(status)], value)
         for source, value in sorted(error_totals.items()):
@@ -87,6 +94,8 @@ class EdgeCollector:
             firewall.add_metric(list(labels), value)
         for (zone, action), value in sorted(access_totals.items()):
             access.add_metric([zone, action], value)
+        for outcome, value in sorted(sample_totals.items()):
+            samples.add_metric([outcome], value)
         connections.add_metric([], open_connections)
         for origin in sorted(pool_open):
             pool.add_metric([origin, "open"], pool_open[origin])
@@ -102,7 +111,8 @@ class EdgeCollector:
             buckets=cumulative,
             sum_value=latency_sum,
         )
-        yield from (requests, errors, challenges, firewall, access, connections, pool, latency)
+        yield from (requests, errors, challenges, firewall, access, samples, connections, pool)
+        yield latency
 
 
 def _add(total: dict[Any, int], part: dict[Any, int]) -> None:

@@ -39,6 +39,7 @@ class MetricsSnapshot(TypedDict):
     challenges: dict[tuple[str, str], int]
     firewall: dict[tuple[str, str, str], int]
     access: dict[tuple[str, str], int]
+    samples: dict[str, int]
     open_connections: int
     pool_open: dict[str, int]
     pool_idle: dict[str, int]
@@ -54,6 +55,8 @@ class Metrics:
         self.challenges: dict[tuple[str, str], int] = {}
         self.firewall: dict[tuple[str, str, str], int] = {}
         self.access: dict[tuple[str, str], int] = {}
+        # Content samples for watch, by outcome: sent, dropped, failed.
+        self.samples: dict[str, int] = {}
 
     def observe(self, ctx: RequestContext) -> None:
         route = ctx.route
@@ -86,6 +89,9 @@ class Metrics:
             action = (key[0], ctx.access)
             self.access[action] = self.access.get(action, 0) + 1
 
+    def count_samples(self, outcome: str, count: int) -> None:
+        self.samples[outcome] = self.samples.get(outcome, 0) + count
+
     def snapshot(self, edge: Edge) -> MetricsSnapshot:
         origins = edge.registry.origins.values()
         return {
@@ -97,6 +103,7 @@ class Metrics:
             "challenges": dict(self.challenges),
             "firewall": dict(self.firewall),
             "access": dict(self.access),
+            "samples": dict(self.samples),
             "open_connections": len(edge.connections),
             "pool_open": {origin.url: origin.open_connections for origin in origins},
             "pool_idle": {origin.url: len(origin.idle) for origin in origins},

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 # Hosts looked up recently; cleared when full so random Host headers cannot grow it.
 _CACHE_LIMIT: Final = 8192
+_NO_TYPES: Final[frozenset[bytes]] = frozenset()
 
 
 class ZoneRoute:
@@ -36,6 +37,8 @@ class ZoneRoute:
         "name",
         "origin_host",
         "read_timeout",
+        "sample_rate",
+        "sample_types",
         "zone",
     )
 
@@ -60,6 +63,12 @@ class ZoneRoute:
         self.connect_timeout = zone.connect_timeout
         self.read_timeout = zone.read_timeout
         self.max_body_bytes = zone.max_body_bytes
+        self.sample_rate = zone.sample_rate
+        self.sample_types = (
+            frozenset([media_type.encode() for media_type in zone.sample_types])
+            if zone.sample_rate
+            else _NO_TYPES
+        )
         self._next = 0
 
     @property

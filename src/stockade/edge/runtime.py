@@ -24,6 +24,7 @@ from stockade.edge.metrics import Metrics
 from stockade.edge.origins import OriginRegistry
 from stockade.edge.pages import Pages
 from stockade.edge.routing import RoutingTable
+from stockade.edge.sampler import SampleQueue
 from stockade.edge.tls import TlsContexts
 from stockade.policy import Snapshot
 
@@ -67,11 +68,14 @@ class Edge:
         self.challenge_key = ChallengeKey(
             Path(settings.challenge_key_file or Path(settings.state_dir) / "challenge.key")
         )
+        self.metrics = Metrics()
+        # Samples for watch go to the control plane: without one, no zone samples.
+        self.samples = SampleQueue(settings, self.metrics) if settings.control_url else None
+        self._warned_sampling = False
         self.table = self._routing_table(snapshot)
         self._blocked = self.table.blocked_zones(time.time())
         self.tls = TlsContexts(snapshot)
         self.lifecycle = Lifecycle(self)
-        self.metrics = Metrics()
         self.access_log = AccessLog(settings.access_log, loop) if settings.access_log else None
         self.date = DateHeader()
         self.via_line = b"via: 1.1 %s\r\n" % settings.via.encode()
@@ -168,6 +172,15 @@ class Edge:
                 ", ..." if len(zones) > 5 else "",
                 setting,
             )
+        if self.samples is None and not self._warned_sampling:
+            sampling = [route.name for route in table.routes if route.sample_rate]
+            if sampling:
+                self._warned_sampling = True
+                log.warning(
+                    "zone(s) %s ask for sampling, which needs a control plane to send samples "
+                    "to: set edge.control_url, or leave sample_rate at 0",
+                    ", ".join(sampling[:5]) + (", ..." if len(sampling) > 5 else ""),
+                )
         return table
 
     def close_zones(self, zones: set[str]) -> int:
@@ -207,6 +220,8 @@ class Edge:
         self._sweeper = self.loop.call_later(SWEEP_INTERVAL, self._sweep)
         if self.access_log is not None:
             self.access_log.start()
+        if self.samples is not None:
+            self.samples.start(self.loop)
 
     def _sweep(self) -> None:
         now = self.loop.time()
@@ -235,5 +250,7 @@ class Edge:
         if self._sweeper is not None:
             self._sweeper.cancel()
         self.registry.close_idle(float("inf"))
+        if self.samples is not None:
+            self.samples.stop()
         if self.access_log is not None:
             await self.access_log.close()

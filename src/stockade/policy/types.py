@@ -39,8 +39,11 @@ AccessAction = Literal["allow", "block", "challenge"]
 SECURITY_LEVELS: tuple[SecurityLevel, ...] = ("normal", "under_attack")
 CHALLENGE_DIFFICULTY = 16
 CLEARANCE_TTL = 3600
+# What an edge samples for watch unless a zone says otherwise.
+SAMPLE_TYPES = ("text/html", "application/json")
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
 # A notice URL goes into a Link header and an href: no spaces, controls, quotes or brackets.
 _UNSAFE_URL = re.compile(r'[\x00-\x20\x7f<>"]')
 
@@ -198,6 +201,9 @@ class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     clearance_ttl: int = CLEARANCE_TTL
     # In order; the first rule whose action ends the evaluation decides (docs/edge.md).
     firewall_rules: tuple[FirewallRule, ...] = ()
+    # Share (0 to 1) of 200 responses of `sample_types` an edge sends to watch.
+    sample_rate: float = 0.0
+    sample_types: tuple[str, ...] = SAMPLE_TYPES
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -230,6 +236,7 @@ class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
                 f"Zone '{self.name}' has two firewall rules with the id '{repeated}': "
                 "rule ids must be unique in a zone."
             )
+        validate_sampling(self.sample_rate, self.sample_types, zone=self.name)
 
 
 class Snapshot(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -351,6 +358,22 @@ def validate_challenge(
             f"{where}clearance_ttl {clearance_ttl} is out of range: give 60 seconds to 30 days "
             f"(2592000; {CLEARANCE_TTL} is the default)."
         )
+
+
+def validate_sampling(sample_rate: float, sample_types: tuple[str, ...], *, zone: str = "") -> None:
+    """Raise ZoneError unless the sampling settings are ones an edge can apply."""
+    where = f"Zone '{zone}': " if zone else ""
+    if not 0.0 <= sample_rate <= 1.0:
+        raise ZoneError(
+            f"{where}sample_rate {sample_rate} is out of range: give 0 (no sampling) to 1 "
+            "(every response), such as 0.1 for one in ten."
+        )
+    for content_type in sample_types:
+        if not _MEDIA_TYPE.fullmatch(content_type):
+            raise ZoneError(
+                f"{where}sample type '{content_type}' is not a media type: give one in lower "
+                "case without parameters, such as text/html."
+            )
 
 
 def parse_origin(origin: str) -> tuple[str, str, int] | None:
