@@ -41,6 +41,7 @@ class EdgeSample(msgspec.Struct, frozen=True):
     """One sampled response as it is sent; `body` travels base64-encoded in JSON."""
 
     zone: str
+    scheme: str
     host: str
     path: str
     time: float
@@ -79,6 +80,7 @@ class Sample:
         assert ctx.route is not None
         return EdgeSample(
             zone=ctx.route.name,
+            scheme=ctx.scheme.decode("ascii"),
             host=ctx.host.decode("latin-1"),
             path=ctx.url.decode("latin-1"),
             time=self.started,
