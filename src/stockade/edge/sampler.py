@@ -174,7 +174,7 @@ class SampleQueue:
             log.warning("cannot send %d samples to the control plane: %s", len(batch), error)
             self.metrics.count_samples("failed", len(batch))
             return
-        if response.status_code != 200:
+        if not 200 <= response.status_code < 300:
             log.warning(
                 "the control plane refused %d samples with %d: %s",
                 len(batch),
