@@ -15,10 +15,10 @@ bench/README.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
-import contextlib
 import threading
 import time
 from collections.abc import Iterator

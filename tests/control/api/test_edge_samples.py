@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from stockade.control.api.edge_samples import html_text, json_text, sample_text
 from stockade.store.models import WatchItemRecord
@@ -58,7 +58,7 @@ def test_sample_text_follows_the_charset() -> None:
     assert (
         sample_text("text/html; charset=iso-8859-1", "<p>caf\xe9</p>".encode("latin-1")) == "café"
     )
-    assert sample_text("application/json", '["a"]'.encode()) == "a"
+    assert sample_text("application/json", b'["a"]') == "a"
     assert sample_text("text/html; charset=nonsense", b"<p>x</p>") == "x"
 
 
