@@ -67,6 +67,9 @@ def stand_in_control_plane(key: SigningKey, zone: Zone, received: list[int]) -> 
     signed = sign_snapshot(Snapshot(revision=1, zones=(zone,)), key)
 
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as the control plane's server does: each batch need not reconnect.
+        protocol_version = "HTTP/1.1"
+
         def do_GET(self) -> None:
             after = int(parse_qs(urlparse(self.path).query).get("after", ["0"])[0])
             if after >= 1:
