@@ -12,7 +12,13 @@ import pytest
 from stockade.edge.config import EdgeSettings
 from stockade.edge.metrics import Metrics
 from stockade.edge.runtime import Edge
-from stockade.edge.sampler import SAMPLE_LIMIT, Sample, SampleQueue, sample_response
+from stockade.edge.sampler import (
+    BATCH_BYTES,
+    SAMPLE_LIMIT,
+    Sample,
+    SampleQueue,
+    sample_response,
+)
 from stockade.policy import SigningKey, Snapshot
 from tests.edge.conftest import ZONE
 from tests.support.contexts import request_context
@@ -137,3 +143,13 @@ def test_an_edge_without_a_control_plane_does_not_sample(
     assert warnings == [
         "zone(s) forum ask for sampling, which needs a control plane to send samples to: set edge.control_url, or leave sample_rate at 0"
     ]
+
+
+def test_a_batch_is_cut_short_at_its_size_in_bytes(edge: Edge) -> None:
+    queue = SampleQueue(settings("http://127.0.0.1:9"), Metrics())
+    for _ in range(70):
+        sample = routed(edge)
+        sample.add(b"x" * SAMPLE_LIMIT)
+        queue.put(sample)
+    assert len(queue.take_batch()) == BATCH_BYTES // SAMPLE_LIMIT
+    assert len(queue.take_batch()) == 70 - BATCH_BYTES // SAMPLE_LIMIT

@@ -32,7 +32,10 @@ log = logging.getLogger("stockade.edge.sampler")
 SAMPLE_LIMIT: Final = 64 * 1024
 # Samples a worker holds while the control plane is slow; beyond, they are dropped.
 QUEUE_LIMIT: Final = 1000
-BATCH_SIZE: Final = 100
+# A post costs the worker about 22 µs per sample in batches of 100, 7 µs in batches of 500
+# (the most the control plane takes); a batch is cut short at BATCH_BYTES of bodies.
+BATCH_SIZE: Final = 500
+BATCH_BYTES: Final = 4 * 1024 * 1024
 BATCH_INTERVAL: Final = 1.0
 SAMPLES_PATH: Final = "/v1/edge/samples"
 
@@ -145,7 +148,13 @@ class SampleQueue:
 
     def take_batch(self) -> list[EdgeSample]:
         waiting = self.waiting
-        return [waiting.popleft() for _ in range(min(BATCH_SIZE, len(waiting)))]
+        batch: list[EdgeSample] = []
+        size = 0
+        while waiting and len(batch) < BATCH_SIZE and size < BATCH_BYTES:
+            sample = waiting.popleft()
+            batch.append(sample)
+            size += len(sample.body)
+        return batch
 
     async def run(self) -> None:
         """Send forever: a batch when one is full, or what is queued every second."""
@@ -159,8 +168,7 @@ class SampleQueue:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.ready.wait(), max(due - loop.time(), 0.0))
                 self.ready.clear()
-                # Full batches only: a post costs the worker about 2 ms of CPU, so a busy
-                # edge must not send a few samples at a time.
+                # Full batches only: a busy edge must not pay a post for a few samples.
                 while len(self.waiting) >= BATCH_SIZE:
                     await self.send(client, self.take_batch())
                 if loop.time() >= due:
