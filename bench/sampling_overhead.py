@@ -15,17 +15,13 @@ bench/README.md.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import statistics
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from edge_vs_nginx import (
@@ -36,16 +32,16 @@ from edge_vs_nginx import (
     Proxy,
     benchmark,
     check_serves_file,
+    start_edge,
     start_nginx,
 )
 from harness import (
-    STOCKADE,
     free_port,
     machine_description,
     stockade_version,
     temporary_directory,
-    wait_for_port,
 )
+from tests.support.loopback_server import QuietHandler, loopback_server
 
 from stockade.policy import SigningKey, Snapshot, Zone, sign_snapshot
 
@@ -66,10 +62,7 @@ def stand_in_control_plane(key: SigningKey, zone: Zone, received: list[int]) -> 
     """A feed that serves one signed snapshot, and a sink that counts the samples."""
     signed = sign_snapshot(Snapshot(revision=1, zones=(zone,)), key)
 
-    class Handler(BaseHTTPRequestHandler):
-        # Keep-alive, as the control plane's server does: each batch need not reconnect.
-        protocol_version = "HTTP/1.1"
-
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             after = int(parse_qs(urlparse(self.path).query).get("after", ["0"])[0])
             if after >= 1:
@@ -83,49 +76,14 @@ def stand_in_control_plane(key: SigningKey, zone: Zone, received: list[int]) -> 
             received.append(len(json.loads(body)["samples"]))
             self.answer(200, b"{}")
 
-        def answer(self, status: int, body: bytes) -> None:
-            # An edge stopped first leaves its long poll unanswered.
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                self.send_response(status)
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_server(Handler) as url:
+        yield url
 
 
-def start_edge(
-    processes: Processes, work: Path, name: str, control_url: str, key: SigningKey
-) -> Proxy:
-    directory = work / name
-    directory.mkdir()
-    port = free_port()
-    command = [
-        STOCKADE,
-        "edge",
-        "--listen",
-        f"127.0.0.1:{port}",
-        "--control",
-        control_url,
-        "--control-key",
-        key.verify_key().to_text(),
-        "--state-dir",
-        str(directory),
-    ]
-    process = processes.start(command, directory / "edge.log", directory)
-    wait_for_port(port, timeout=30)
-    return Proxy(name, process, port)
+def follow(processes: Processes, work: Path, name: str, control_url: str, key: SigningKey) -> Proxy:
+    """An edge following the stand-in control plane at `control_url`."""
+    flags = ["--control", control_url, "--control-key", key.verify_key().to_text()]
+    return start_edge(processes, work / name, name, [*flags, "--state-dir", str(work / name)])
 
 
 def main() -> None:
@@ -162,8 +120,8 @@ def main() -> None:
             stand_in_control_plane(key, zone, plain_samples) as plain_url,
             stand_in_control_plane(key, sampled_zone, samples) as sampled_url,
         ):
-            plain = start_edge(processes, work, "off", plain_url, key)
-            sampled = start_edge(processes, work, f"at {args.rate:g}", sampled_url, key)
+            plain = follow(processes, work, "off", plain_url, key)
+            sampled = follow(processes, work, f"at {args.rate:g}", sampled_url, key)
             for proxy in (plain, sampled):
                 deadline = time.monotonic() + 30
                 while True:  # until the edge has applied its snapshot

@@ -9,14 +9,10 @@ plane's own key, and passes the samples on to the control plane unchanged.
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -27,6 +23,7 @@ from stockade.store import Database
 from stockade.store.models import WatchItemRecord
 from tests.support.control_process import ControlProcess
 from tests.support.edge_process import EdgeProcess
+from tests.support.loopback_server import QuietHandler, loopback_server
 from tests.support.origin import Origin, OriginRequest, respond
 
 PAGE = (
@@ -39,7 +36,7 @@ PAGE = (
 def sampling_feed(control: ControlProcess, zone: Zone) -> Iterator[str]:
     signed = sign_snapshot(Snapshot(revision=1000, zones=(zone,)), load_signing_key(control.data))
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             if "after=0" in self.path:
                 self.answer(200, signed)
@@ -59,26 +56,8 @@ def sampling_feed(control: ControlProcess, zone: Zone) -> Iterator[str]:
             )
             self.answer(passed.status_code, passed.content)
 
-        def answer(self, status: int, body: bytes) -> None:
-            # An edge stopped first leaves its long poll unanswered.
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                self.send_response(status)
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback_server(Handler) as url:
+        yield url
 
 
 def test_a_sampled_page_becomes_a_watch_item_with_its_labels(tmp_path: Path) -> None:

@@ -18,11 +18,11 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from selectolax.lexbor import LexborHTMLParser
 
-from stockade.control.api.watch_items import MAX_TEXT
+from stockade.control.api.watch_items import MAX_TEXT, store_items
 from stockade.control.auth import Caller, require
 from stockade.control.errors import ApiError
 from stockade.control.state import ControlState, control_state
-from stockade.watch.items import ItemError, PushedItem, ingest, shipped_analyzer
+from stockade.watch.items import PushedItem
 
 router = APIRouter(prefix="/v1/edge", tags=["edge feed"])
 
@@ -64,7 +64,8 @@ def receive_samples(
     state: Annotated[ControlState, Depends(control_state)],
     _caller: Annotated[Caller, Depends(require("feed"))],
 ) -> EdgeSamplesOut:
-    """Store and analyse a batch of samples, all or none (an edge token may send them)."""
+    """Store and analyse a batch of samples, all or none (an edge token may send them), as
+    POST /v1/watch/items does."""
     items = []
     for position, sample in enumerate(body.samples):
         text = sample_text(sample.content_type, _decoded(sample.body, position))[:MAX_TEXT]
@@ -79,15 +80,7 @@ def receive_samples(
                     text,
                 )
             )
-    results = []
-    if items:
-        try:
-            with state.database.write() as session:
-                results = ingest(session, items, shipped_analyzer())
-        except ItemError as error:
-            refused = ApiError(422, error.message)
-            refused.details = error.details
-            raise refused from None
+    results = store_items(state, items) if items else []
     duplicates = sum(result.duplicate for result in results)
     return EdgeSamplesOut(
         stored=len(results) - duplicates,
