@@ -223,20 +223,18 @@ def start_nginx_proxy(processes: Processes, work: Path, origin_port: int) -> Pro
 
 
 def start_stockade(processes: Processes, work: Path, origin_port: int) -> Proxy:
-    directory = work / "stockade"
+    flags = ["--route", f"{HOST}=http://127.0.0.1:{origin_port}"]
+    return start_edge(processes, work / "stockade", "stockade", flags)
+
+
+def start_edge(processes: Processes, directory: Path, name: str, flags: list[str]) -> Proxy:
+    """`stockade edge` on a free port with `flags`, its log and state in `directory`."""
     directory.mkdir()
     port = free_port()
-    command = [
-        STOCKADE,
-        "edge",
-        "--listen",
-        f"127.0.0.1:{port}",
-        "--route",
-        f"{HOST}=http://127.0.0.1:{origin_port}",
-    ]
+    command = [STOCKADE, "edge", "--listen", f"127.0.0.1:{port}", *flags]
     process = processes.start(command, directory / "edge.log", directory)
     wait_for_port(port, timeout=30)
-    return Proxy("stockade", process, port)
+    return Proxy(name, process, port)
 
 
 def check_serves_file(proxy: Proxy, expected: bytes) -> None:

@@ -21,6 +21,7 @@ def snapshot(requests: int) -> MetricsSnapshot:
         "access": {("forum", "block"): requests},
         "rate_limits": {("forum", "login-burst", "block"): requests},
         "rate_limit_checks": {"redis": requests, "fallback": 1},
+        "samples": {"sent": requests},
         "open_connections": 2,
         "pool_open": {"http://10.0.0.1": 3},
         "pool_idle": {"http://10.0.0.1": 1},
@@ -52,3 +53,4 @@ def test_metrics_of_all_workers_are_summed() -> None:
     )
     assert 'stockade_edge_ratelimit_backend_total{state="redis"} 7.0' in text
     assert 'stockade_edge_ratelimit_backend_total{state="fallback"} 2.0' in text
+    assert 'stockade_edge_samples_total{outcome="sent"} 7.0' in text

@@ -3,7 +3,14 @@ back, retries and upgrades. Raw bytes and mock transports, no sockets."""
 
 from __future__ import annotations
 
+import asyncio
+
+import msgspec
+
+from stockade.edge.config import EdgeSettings
 from stockade.edge.runtime import Edge
+from stockade.policy import SigningKey, Snapshot
+from tests.edge.conftest import ZONE
 from tests.support.wire import Wire
 from tests.support.wire import header as _header
 
@@ -140,3 +147,34 @@ def test_a_response_in_a_transfer_coding_other_than_chunked_is_a_bad_gateway(edg
     assert origin.failures == 1
     assert edge.metrics.latency_count == 0
     assert edge.metrics.errors == {"upstream": 1}
+
+
+def test_a_sampled_response_is_kept_as_it_streams_and_queued_when_complete(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    key = SigningKey.generate().verify_key().to_text()
+    settings = EdgeSettings(control_url="http://127.0.0.1:9", control_key=key)
+    zone = msgspec.structs.replace(ZONE, sample_rate=1.0)
+    edge = Edge(settings, Snapshot(revision=1, zones=(zone,)), loop)
+    assert edge.samples is not None
+    html = b"Content-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+    for request, reply in (
+        (b"GET /a HTTP/1.1", b"HTTP/1.1 200 OK\r\n" + html + b"3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n"),
+        (b"GET /b HTTP/1.1", b"HTTP/1.1 404 Not Found\r\n" + html + b"1\r\nx\r\n0\r\n\r\n"),
+        (b"HEAD /c HTTP/1.1", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"),
+    ):
+        wire = Wire(edge)
+        wire.pool_connection()
+        wire.send(request + b"\r\nHost: forum.example\r\n\r\n")
+        wire.reply(reply)
+    (sample,) = edge.samples.waiting
+    assert (sample.path, sample.body, sample.content_type) == ("/a", b"abcdef", "text/html")
+
+
+def test_a_zone_that_does_not_sample_keeps_nothing(edge: Edge) -> None:
+    wire = Wire(edge)
+    wire.pool_connection()
+    wire.send(b"GET / HTTP/1.1\r\nHost: forum.example\r\n\r\n")
+    wire.reply(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1\r\n\r\n")
+    exchange = wire.protocol.current
+    assert exchange is not None and exchange.sample is None

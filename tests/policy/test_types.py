@@ -57,6 +57,10 @@ def test_a_valid_zone_keeps_its_fields_and_defaults() -> None:
         ({"challenge_difficulty": 33}, "challenge_difficulty 33 is out of range"),
         ({"clearance_ttl": 59}, "clearance_ttl 59 is out of range: give 60 seconds"),
         ({"clearance_ttl": 2592001}, "clearance_ttl 2592001 is out of range"),
+        ({"sample_rate": -0.1}, "sample_rate -0.1 is out of range: give 0"),
+        ({"sample_rate": 1.5}, "sample_rate 1.5 is out of range"),
+        ({"sample_types": ("html",)}, "sample type 'html' is not a media type"),
+        ({"sample_types": ("text/html; charset=utf-8",)}, "is not a media type"),
     ],
 )
 def test_bad_zones_are_refused_with_a_sentence(overrides: dict[str, object], words: str) -> None:
@@ -166,3 +170,9 @@ def test_challenge_settings_are_checked_at_their_bounds() -> None:
         validate_challenge("normal", 33, 3600)
     with pytest.raises(ZoneError, match=r"^Zone 'forum': clearance_ttl 30 is out of range"):
         validate_challenge("normal", 16, 30, zone="forum")
+
+
+def test_sampling_is_off_unless_a_zone_asks() -> None:
+    assert zone().sample_rate == 0.0
+    assert zone().sample_types == ("text/html", "application/json")
+    assert zone(sample_rate=0.1, sample_types=("text/plain",)).sample_types == ("text/plain",)

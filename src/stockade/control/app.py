@@ -21,7 +21,15 @@ from pydantic import BaseModel
 
 from stockade.config import ADMIN_TOKEN_FILE, Settings, parse_listen, read_admin_token
 from stockade.control import edge_feed
-from stockade.control.api import alerts, edges, enforcements, tokens, watch_items, zones
+from stockade.control.api import (
+    alerts,
+    edge_samples,
+    edges,
+    enforcements,
+    tokens,
+    watch_items,
+    zones,
+)
 from stockade.control.errors import install_error_handlers
 from stockade.control.keys import ensure_signing_key, load_signing_key, write_secret
 from stockade.control.public import notices
@@ -133,7 +141,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.control = state
     install_error_handlers(app)
-    for module in (zones, enforcements, tokens, edges, watch_items, alerts, edge_feed, notices):
+    routers = (zones, enforcements, tokens, edges, watch_items, alerts, edge_feed, edge_samples)
+    for module in (*routers, notices):
         app.include_router(module.router)
 
     @app.get("/v1/health", response_model=Health, tags=["health"])

@@ -3,7 +3,7 @@
 admin     everything, including tokens
 operator  zones, enforcements, notices; read edges
 viewer    read only
-edge      the snapshot feed only
+edge      the snapshot feed, and samples of served content
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
 _WHAT = {
     "read": "read zones, enforcements, edges and alerts",
     "write": "change zones and enforcements, or push posts",
-    "feed": "follow the snapshot feed",
+    "feed": "follow the snapshot feed and send samples",
     "tokens": "manage API tokens",
 }
 

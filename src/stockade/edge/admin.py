@@ -67,6 +67,11 @@ class EdgeCollector:
             "configured) or fallback (Redis unreachable or late).",
             labels=["state"],
         )
+        samples = CounterMetricFamily(
+            "stockade_edge_samples",
+            "Content samples for watch, by outcome: sent, dropped (queue full), failed.",
+            labels=["outcome"],
+        )
         totals: dict[tuple[str, int], int] = {}
         firewall_totals: dict[tuple[str, str, str], int] = {}
         rate_limit_totals: dict[tuple[str, str, str], int] = {}
@@ -74,6 +79,7 @@ class EdgeCollector:
         challenge_totals: dict[tuple[str, str], int] = {}
         access_totals: dict[tuple[str, str], int] = {}
         error_totals: dict[str, int] = {}
+        sample_totals: dict[str, int] = {}
         buckets = [0] * (len(LATENCY_BUCKETS) + 1)
         latency_sum = 0.0
         open_connections = 0
@@ -92,6 +98,7 @@ class EdgeCollector:
             _add(access_totals, snapshot["access"])
             _add(rate_limit_totals, snapshot["rate_limits"])
             _add(check_totals, snapshot["rate_limit_checks"])
+            _add(sample_totals, snapshot["samples"])
         for (zone, status), value in sorted(totals.items()):
             requests.add_metric([zone, str(status)], value)
         for source, value in sorted(error_totals.items()):
@@ -106,6 +113,8 @@ class EdgeCollector:
             rate_limits.add_metric(list(labels), value)
         for state, value in sorted(check_totals.items()):
             rate_limit_checks.add_metric([state], value)
+        for outcome, value in sorted(sample_totals.items()):
+            samples.add_metric([outcome], value)
         connections.add_metric([], open_connections)
         for origin in sorted(pool_open):
             pool.add_metric([origin, "open"], pool_open[origin])
@@ -122,7 +131,7 @@ class EdgeCollector:
             sum_value=latency_sum,
         )
         yield from (requests, errors, challenges, firewall, access, rate_limits)
-        yield from (rate_limit_checks, connections, pool, latency)
+        yield from (rate_limit_checks, samples, connections, pool, latency)
 
 
 def _add(total: dict[Any, int], part: dict[Any, int]) -> None:

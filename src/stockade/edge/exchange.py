@@ -27,6 +27,7 @@ from stockade.edge.pages import WAIT, Answer
 
 if TYPE_CHECKING:
     from stockade.edge.protocol import HttpProtocol
+    from stockade.edge.sampler import Sample
     from stockade.edge.upstream import UpstreamConnection
 
 INFINITY: Final = float("inf")
@@ -63,6 +64,7 @@ class Exchange:
         "request_complete",
         "response_close_delimited",
         "response_started",
+        "sample",
         "upgrade",
         "upstream",
         "upstream_deadline",
@@ -104,6 +106,7 @@ class Exchange:
         self.finished_response = False
         self.chunked_response = False
         self.response_close_delimited = False
+        self.sample: Sample | None = None  # the body kept for watch, if this one is sampled
         self.done = False
 
     # called by the downstream protocol
@@ -359,7 +362,10 @@ class Exchange:
                 out.append(b"connection: close\r\n")
             elif ctx.http_version == "1.0":
                 out.append(b"connection: keep-alive\r\n")
-        protocol.edge.lifecycle.response_filter(ctx, status, out)
+        lifecycle = protocol.edge.lifecycle
+        lifecycle.response_filter(ctx, status, out)
+        if status == 200 and not no_body and ctx.route is not None and ctx.route.sample_rate:
+            self.sample = lifecycle.sample(ctx, headers)
         out.append(b"\r\n")
         self.out = out
         self.response_started = True
@@ -368,6 +374,8 @@ class Exchange:
         if self.head_request or self.done:
             return
         self.ctx.response_bytes += len(data)
+        if self.sample is not None:
+            self.sample.add(data)
         if self.chunked_response:
             self.out.extend(chunk(data))
         else:
@@ -392,6 +400,12 @@ class Exchange:
         if self.chunked_response:
             self.out.append(LAST_CHUNK)
         self.flush_now()
+        sample = self.sample
+        if sample is not None:
+            self.sample = None
+            samples = self.protocol.edge.samples
+            if samples is not None:
+                samples.put(sample)
         self.finished_response = True
         self.upstream_deadline = INFINITY
         upstream = self.upstream

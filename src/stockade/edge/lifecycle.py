@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from mypy_extensions import mypyc_attr
 
+from stockade.edge.sampler import sample_response
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from stockade.edge.pages import Answer
     from stockade.edge.routing import ZoneRoute
     from stockade.edge.runtime import Edge
+    from stockade.edge.sampler import Sample
     from stockade.rules import RequestValues
 
 ErrorSource = Literal["downstream", "upstream", "edge"]
@@ -208,6 +211,15 @@ class Lifecycle:
     def response_filter(self, ctx: RequestContext, status: int, headers: list[bytes]) -> None:
         """Fires when the origin's response head arrives, before it is sent on; `headers`
         holds encoded header lines and may be added to."""
+
+    def sample(self, ctx: RequestContext, headers: list[tuple[bytes, bytes]]) -> Sample | None:
+        """Fires with the origin's 200 response head in a zone whose sample_rate is above 0:
+        a Sample to keep the body in (edge/sampler.py), or None. An edge without a control
+        plane has nowhere to send samples and keeps none."""
+        route = ctx.route
+        if self.edge.samples is None or route is None:
+            return None
+        return sample_response(ctx, route.sample_rate, route.sample_types, headers)
 
     def logging(self, ctx: RequestContext) -> None:
         """Fires when the exchange ends, whatever happened, with `ctx.error` if any."""

@@ -41,6 +41,7 @@ class MetricsSnapshot(TypedDict):
     access: dict[tuple[str, str], int]
     rate_limits: dict[tuple[str, str, str], int]
     rate_limit_checks: dict[str, int]
+    samples: dict[str, int]
     open_connections: int
     pool_open: dict[str, int]
     pool_idle: dict[str, int]
@@ -59,6 +60,8 @@ class Metrics:
         self.firewall: dict[tuple[str, str, str], int] = {}
         self.access: dict[tuple[str, str], int] = {}
         self.rate_limits: dict[tuple[str, str, str], int] = {}
+        # Content samples for watch, by outcome: sent, dropped, failed.
+        self.samples: dict[str, int] = {}
 
     def observe(self, ctx: RequestContext) -> None:
         route = ctx.route
@@ -97,6 +100,9 @@ class Metrics:
         if limited is not None:
             self.rate_limits[limited] = self.rate_limits.get(limited, 0) + 1
 
+    def count_samples(self, outcome: str, count: int) -> None:
+        self.samples[outcome] = self.samples.get(outcome, 0) + count
+
     def snapshot(self, edge: Edge) -> MetricsSnapshot:
         origins = edge.registry.origins.values()
         return {
@@ -114,6 +120,7 @@ class Metrics:
             "access": dict(self.access),
             "rate_limits": dict(self.rate_limits),
             "rate_limit_checks": dict(edge.rate_counters.checks),
+            "samples": dict(self.samples),
             "open_connections": len(edge.connections),
             "pool_open": {origin.url: origin.open_connections for origin in origins},
             "pool_idle": {origin.url: len(origin.idle) for origin in origins},

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 # Hosts looked up recently; cleared when full so random Host headers cannot grow it.
 _CACHE_LIMIT: Final = 8192
+_NO_TYPES: Final[frozenset[bytes]] = frozenset()
 
 
 class ZoneRoute:
@@ -38,6 +39,8 @@ class ZoneRoute:
         "origin_host",
         "rate_limits",
         "read_timeout",
+        "sample_rate",
+        "sample_types",
         "zone",
     )
 
@@ -64,6 +67,12 @@ class ZoneRoute:
         self.connect_timeout = zone.connect_timeout
         self.read_timeout = zone.read_timeout
         self.max_body_bytes = zone.max_body_bytes
+        self.sample_rate = zone.sample_rate
+        self.sample_types = (
+            frozenset([media_type.encode() for media_type in zone.sample_types])
+            if zone.sample_rate
+            else _NO_TYPES
+        )
         self._next = 0
 
     @property

@@ -25,6 +25,7 @@ from stockade.edge.origins import OriginRegistry
 from stockade.edge.pages import Pages
 from stockade.edge.ratelimit import RateCounters
 from stockade.edge.routing import RoutingTable
+from stockade.edge.sampler import SampleQueue
 from stockade.edge.shared_counters import SharedCounters
 from stockade.edge.tls import TlsContexts
 from stockade.policy import Snapshot
@@ -77,11 +78,14 @@ class Edge:
             else None
         )
         self.rate_counters = RateCounters(settings.rate_limit_keys, shared)
+        self.metrics = Metrics()
+        # Samples for watch go to the control plane: without one, no zone samples.
+        self.samples = SampleQueue(settings, self.metrics) if settings.control_url else None
+        self._warned_sampling = False
         self.table = self._routing_table(snapshot)
         self._blocked = self.table.blocked_zones(time.time())
         self.tls = TlsContexts(snapshot)
         self.lifecycle = Lifecycle(self)
-        self.metrics = Metrics()
         self.access_log = AccessLog(settings.access_log, loop) if settings.access_log else None
         self.date = DateHeader()
         self.via_line = b"via: 1.1 %s\r\n" % settings.via.encode()
@@ -188,6 +192,15 @@ class Edge:
                 ", ..." if len(zones) > 5 else "",
                 setting,
             )
+        if self.samples is None and not self._warned_sampling:
+            sampling = [route.name for route in table.routes if route.sample_rate]
+            if sampling:
+                self._warned_sampling = True
+                log.warning(
+                    "zone(s) %s ask for sampling, which needs a control plane to send samples "
+                    "to: set edge.control_url, or leave sample_rate at 0",
+                    ", ".join(sampling[:5]) + (", ..." if len(sampling) > 5 else ""),
+                )
         return table
 
     def close_zones(self, zones: set[str]) -> int:
@@ -229,6 +242,8 @@ class Edge:
             self.access_log.start()
         if self.rate_counters.shared is not None:
             self.rate_counters.shared.start()
+        if self.samples is not None:
+            self.samples.start(self.loop)
 
     def _sweep(self) -> None:
         now = self.loop.time()
@@ -259,5 +274,7 @@ class Edge:
         self.registry.close_idle(float("inf"))
         if self.rate_counters.shared is not None:
             self.rate_counters.shared.close()
+        if self.samples is not None:
+            self.samples.stop()
         if self.access_log is not None:
             await self.access_log.close()

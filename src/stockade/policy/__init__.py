@@ -12,6 +12,7 @@ from stockade.policy.signing import (
 from stockade.policy.types import (
     CHALLENGE_DIFFICULTY,
     CLEARANCE_TTL,
+    SAMPLE_TYPES,
     SECURITY_LEVELS,
     AccessRule,
     Enforcement,
@@ -27,11 +28,13 @@ from stockade.policy.types import (
     validate_challenge,
     validate_hostname,
     validate_origin,
+    validate_sampling,
 )
 
 __all__ = [
     "CHALLENGE_DIFFICULTY",
     "CLEARANCE_TTL",
+    "SAMPLE_TYPES",
     "SECURITY_LEVELS",
     "AccessRule",
     "Enforcement",
@@ -56,5 +59,6 @@ __all__ = [
     "validate_challenge",
     "validate_hostname",
     "validate_origin",
+    "validate_sampling",
     "verify_snapshot",
 ]

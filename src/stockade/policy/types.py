@@ -40,6 +40,8 @@ AccessAction = Literal["allow", "block", "challenge"]
 SECURITY_LEVELS: tuple[SecurityLevel, ...] = ("normal", "under_attack")
 CHALLENGE_DIFFICULTY = 16
 CLEARANCE_TTL = 3600
+# What an edge samples for watch unless a zone says otherwise.
+SAMPLE_TYPES = ("text/html", "application/json")
 
 # What a rate limit counts by, besides ip.src: a header, a cookie, a query parameter (each
 # named in quotes, as in the rules language) or the path.
@@ -49,6 +51,7 @@ _CHARACTERISTIC = re.compile(
 MAX_RATE_LIMIT_PERIOD = 86400
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*")
 # A notice URL goes into a Link header and an href: no spaces, controls, quotes or brackets.
 _UNSAFE_URL = re.compile(r'[\x00-\x20\x7f<>"]')
 
@@ -260,6 +263,9 @@ class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     firewall_rules: tuple[FirewallRule, ...] = ()
     # Each counted on its own; the first one a request exceeds acts (docs/edge.md).
     rate_limits: tuple[RateLimit, ...] = ()
+    # Share (0 to 1) of 200 responses of `sample_types` an edge sends to watch.
+    sample_rate: float = 0.0
+    sample_types: tuple[str, ...] = SAMPLE_TYPES
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -295,6 +301,7 @@ class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
                     f"Zone '{self.name}' has two {kind} with the id '{repeated}': "
                     "ids must be unique in a zone."
                 )
+        validate_sampling(self.sample_rate, self.sample_types, zone=self.name)
 
 
 class Snapshot(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -416,6 +423,22 @@ def validate_challenge(
             f"{where}clearance_ttl {clearance_ttl} is out of range: give 60 seconds to 30 days "
             f"(2592000; {CLEARANCE_TTL} is the default)."
         )
+
+
+def validate_sampling(sample_rate: float, sample_types: tuple[str, ...], *, zone: str = "") -> None:
+    """Raise ZoneError unless the sampling settings are ones an edge can apply."""
+    where = f"Zone '{zone}': " if zone else ""
+    if not 0.0 <= sample_rate <= 1.0:
+        raise ZoneError(
+            f"{where}sample_rate {sample_rate} is out of range: give 0 (no sampling) to 1 "
+            "(every response), such as 0.1 for one in ten."
+        )
+    for content_type in sample_types:
+        if not _MEDIA_TYPE.fullmatch(content_type):
+            raise ZoneError(
+                f"{where}sample type '{content_type}' is not a media type: give one in lower "
+                "case without parameters, such as text/html."
+            )
 
 
 def parse_origin(origin: str) -> tuple[str, str, int] | None:

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from stockade.control.auth import Caller, require
 from stockade.control.errors import ApiError
 from stockade.control.state import ControlState, control_state
-from stockade.watch.items import ItemError, PushedItem, ingest, shipped_analyzer
+from stockade.watch.items import Ingested, ItemError, PushedItem, ingest, shipped_analyzer
 
 router = APIRouter(prefix="/v1/watch", tags=["watch"])
 
@@ -52,6 +52,18 @@ class WatchItemsOut(BaseModel):
     items: list[WatchItemOut]
 
 
+def store_items(state: ControlState, items: list[PushedItem]) -> list[Ingested]:
+    """Store and analyse `items` in one transaction; a batch ingest refuses is answered
+    422 with its sentence, and nothing is stored."""
+    try:
+        with state.database.write() as session:
+            return ingest(session, items, shipped_analyzer())
+    except ItemError as error:
+        refused = ApiError(422, error.message)
+        refused.details = error.details
+        raise refused from None
+
+
 @router.post("/items", response_model=WatchItemsOut)
 def push_items(
     body: WatchItemsIn,
@@ -64,14 +76,7 @@ def push_items(
         PushedItem(item.id, item.zone, item.url, item.author, item.time, item.text)
         for item in body.items
     ]
-    analyzer = shipped_analyzer()
-    try:
-        with state.database.write() as session:
-            results = ingest(session, items, analyzer)
-    except ItemError as error:
-        refused = ApiError(422, error.message)
-        refused.details = error.details
-        raise refused from None
+    results = store_items(state, items)
     duplicates = sum(result.duplicate for result in results)
     return WatchItemsOut(
         stored=len(results) - duplicates,

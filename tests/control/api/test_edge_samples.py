@@ -1,0 +1,104 @@
+"""POST /v1/edge/samples: samples become watch items with their labels, text taken out
+of HTML and JSON, bad batches answered with a sentence and nothing stored."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from stockade.control.api.edge_samples import html_text, json_text, sample_text
+from stockade.store.models import WatchItemRecord
+from tests.control.conftest import Control
+
+THREAT_PAGE = (
+    "<html><head><title>t</title><style>p {color: red}</style></head><body>"
+    "<script>var x = 'kill';</script><p>I will kill you Mark Smith</p></body></html>"
+)
+
+
+def sample(
+    request_id: str = "r1", body: bytes = THREAT_PAGE.encode(), **fields: Any
+) -> dict[str, Any]:
+    return {
+        "zone": "forum",
+        "scheme": "https",
+        "host": "forum.example",
+        "path": "/t/1?page=2",
+        "time": time.time(),
+        "request_id": request_id,
+        "content_type": "text/html; charset=utf-8",
+        "body": base64.b64encode(body).decode(),
+        **fields,
+    }
+
+
+def items(control: Control) -> list[WatchItemRecord]:
+    with control.client.app.state.control.database.read() as session:  # type: ignore[attr-defined]
+        records = list(session.scalars(select(WatchItemRecord).order_by(WatchItemRecord.id)))
+        session.expunge_all()
+        return records
+
+
+def test_html_text_leaves_scripts_and_styles_out() -> None:
+    assert html_text(THREAT_PAGE) == "I will kill you Mark Smith"
+
+
+def test_json_text_is_its_string_values() -> None:
+    document = json.dumps({"posts": [{"id": 3, "text": "hello"}, {"text": "there"}], "n": "  "})
+    assert json_text(document) == "hello\nthere"
+    assert json_text('{"cut at the lim') == ""
+
+
+def test_sample_text_follows_the_charset() -> None:
+    assert (
+        sample_text("text/html; charset=iso-8859-1", "<p>caf\xe9</p>".encode("latin-1")) == "café"
+    )
+    assert sample_text("application/json", b'["a"]') == "a"
+    assert sample_text("text/html; charset=nonsense", b"<p>x</p>") == "x"
+
+
+def test_samples_become_watch_items_with_their_labels(control: Control) -> None:
+    control.add_zone("forum")
+    blank = sample("r2", b"<html><body><script>1</script></body></html>")
+    body = {"samples": [sample("r1"), blank]}
+    response = control.client.post("/v1/edge/samples", json=body, headers=control.auth("edge"))
+    assert response.status_code == 200, response.text
+    assert response.json() == {"stored": 1, "duplicates": 0, "empty": 1}
+    (item,) = items(control)
+    assert (item.item_id, item.url, item.author) == ("r1", "https://forum.example/t/1?page=2", None)
+    assert "targeted_threat" in item.labels
+    again = control.client.post("/v1/edge/samples", json=body, headers=control.auth("edge"))
+    assert again.json() == {"stored": 0, "duplicates": 1, "empty": 1}
+
+
+@pytest.mark.parametrize(
+    ("samples", "sentence"),
+    [
+        ([sample("r1"), sample("r2", zone="nowhere")], "There is no zone named 'nowhere'"),
+        ([sample("r1"), {**sample("r2"), "body": "%%%"}], "The body of sample 1 is not base64"),
+        ([sample("r1"), sample("r2", scheme="ftp")], "'samples.1.scheme'"),
+        ([], "'samples': List should have at least 1 item"),
+    ],
+)
+def test_bad_batches_are_answered_with_a_sentence_and_nothing_is_stored(
+    control: Control, samples: list[dict[str, Any]], sentence: str
+) -> None:
+    control.add_zone("forum")
+    response = control.client.post(
+        "/v1/edge/samples", json={"samples": samples}, headers=control.auth("edge")
+    )
+    assert response.status_code == 422
+    assert sentence in response.json()["message"]
+    assert items(control) == []
+
+
+def test_only_the_edge_and_admin_roles_send_samples(control: Control) -> None:
+    control.add_zone("forum")
+    body = {"samples": [sample()]}
+    response = control.client.post("/v1/edge/samples", json=body, headers=control.auth("viewer"))
+    assert response.status_code == 403
