@@ -116,8 +116,7 @@ class ZoneRecord(Base):
     security_level: Mapped[str] = mapped_column(String(16), server_default="normal")
     challenge_difficulty: Mapped[int] = mapped_column(Integer, server_default="16")
     clearance_ttl: Mapped[int] = mapped_column(Integer, server_default="3600")
-    # Content sampling for watch (stockade.policy.Zone has the same defaults); the media
-    # types as json.dumps writes them, so the snapshot builder knows the default by its text.
+    # Content sampling for watch (stockade.policy.Zone has the same defaults).
     sample_rate: Mapped[float] = mapped_column(Float, server_default="0")
     sample_types: Mapped[list[str]] = mapped_column(
         _COMPARABLE_JSON, server_default=SAMPLE_TYPES_JSON

@@ -16,8 +16,6 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-# Written as the store writes a list (json.dumps), so the snapshot builder can tell the
-# default by its text.
 SAMPLE_TYPES_DEFAULT = '["text/html", "application/json"]'
 
 
