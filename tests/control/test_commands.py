@@ -43,6 +43,7 @@ def test_zone_block_edges_unblock(control: ControlProcess, tmp_path: Path) -> No
         "--customer-contact", "owner@forum.example",
         "--abuse-contact", "abuse@host.example",
         "--challenge-difficulty", "12",
+        "--sample-rate", "0.1",
     )  # fmt: skip
     assert code == 0, output
     assert "zone forum added (revision 1)" in output and "security level normal" in output
@@ -73,6 +74,7 @@ def test_zone_block_edges_unblock(control: ControlProcess, tmp_path: Path) -> No
     assert "enforcement 1: block (emergency, 403)" in output
     assert "abuse contact: abuse@host.example" in output
     assert "security level: normal (challenge difficulty 12 bits, clearance 3600 s)" in output
+    assert "sampling for watch: 0.1 of text/html, application/json" in output
 
     httpx.get(
         f"{control.url}/v1/edge/snapshot",
@@ -103,10 +105,18 @@ def test_zone_block_edges_unblock(control: ControlProcess, tmp_path: Path) -> No
     assert code == 0 and "updated (revision 5), security level under_attack" in output
     code, output = _run(control, "zone", "show", "forum")
     assert "security level: under_attack (challenge difficulty 12 bits, clearance 600 s)" in output
+    code, output = _run(
+        control,
+        "zone", "update", "forum",
+        "--sample-rate", "0.25", "--sample-type", "text/html", "--sample-type", "text/plain",
+    )  # fmt: skip
+    assert code == 0 and "updated (revision 6)" in output, output
+    code, output = _run(control, "zone", "show", "forum")
+    assert "sampling for watch: 0.25 of text/html, text/plain" in output
     code, output = _run(control, "zone", "update", "forum")
-    assert code == 2 and "--security-level" in output
+    assert code == 2 and "--security-level" in output and "--sample-rate" in output
     code, output = _run(control, "zone", "remove", "forum")
-    assert code == 0 and "zone forum removed (revision 6)" in output
+    assert code == 0 and "zone forum removed (revision 7)" in output
 
 
 def test_path_and_geo_blocks_and_lifting_one(control: ControlProcess) -> None:
@@ -160,6 +170,10 @@ def test_errors_are_sentences_with_exit_code_1(control: ControlProcess) -> None:
          "clearance_ttl 5 is out of range: give 60 seconds"),
         (("zone", "update", "forum", "--security-level", "panic"),
          "'security_level': Input should be 'normal' or"),
+        (("zone", "update", "forum", "--sample-rate", "2"),
+         "sample_rate 2.0 is out of range: give 0 (no sampling) to 1"),
+        (("zone", "update", "forum", "--sample-type", "text/html;q=1"),
+         "sample type 'text/html;q=1' is not a media type"),
     ]  # fmt: skip
     for args, expected in cases:
         code, output = _run(control, *args)
@@ -167,6 +181,7 @@ def test_errors_are_sentences_with_exit_code_1(control: ControlProcess) -> None:
         assert "error: " in output and expected in output, (args, output)
     code, output = _run(control, "zone", "show", "forum")
     assert "security level: normal (challenge difficulty 16 bits, clearance 3600 s)" in output
+    assert "sampling for watch: 0 of text/html, application/json" in output
 
 
 def test_a_block_needs_a_well_formed_notice(control: ControlProcess) -> None:

@@ -199,6 +199,34 @@ def test_zones_carry_their_rules_and_a_builder_sees_them_change(database: Databa
     )
 
 
+def test_zones_carry_their_sampling_and_a_builder_sees_it_change(database: Database) -> None:
+    _zone(database, "alpha")
+    _zone(database, "beta")
+    builder = SnapshotBuilder(PUBLIC)
+    first = _built(database, builder)
+    with database.write() as session:
+        update_zone(session, "beta", sample_rate=0.5)
+    second = _built(database, builder)
+    assert second.zones[0] is first.zones[0]
+    assert (second.zones[1].sample_rate, second.zones[1].sample_types) == (
+        0.5,
+        ("text/html", "application/json"),
+    )
+    with database.write() as session:
+        update_zone(session, "beta", sample_types=["text/plain"])
+    third = _built(database, builder)
+    assert (third.zones[1].sample_rate, third.zones[1].sample_types) == (0.5, ("text/plain",))
+    with database.read() as session:
+        assert build_snapshot(session, PUBLIC) == third
+    # Back to the defaults, the zone is as it was, byte for byte.
+    with database.write() as session:
+        update_zone(session, "beta", sample_rate=0, sample_types=["text/html", "application/json"])
+    fourth = _built(database, builder)
+    assert encode_snapshot(Snapshot(zones=fourth.zones)) == encode_snapshot(
+        Snapshot(zones=first.zones)
+    )
+
+
 def test_settings_at_their_defaults_take_no_bytes_in_the_snapshot(database: Database) -> None:
     with database.write() as session:
         create_zone(
@@ -207,6 +235,8 @@ def test_settings_at_their_defaults_take_no_bytes_in_the_snapshot(database: Data
             hostnames=["forum.example"],
             origins=["http://10.0.0.5"],
             clearance_ttl=3600,
+            sample_rate=0,
+            sample_types=["text/html", "application/json"],
         )
     (forum,) = _snapshot(database).zones
     assert encode_snapshot(Snapshot(zones=(forum,))) == encode_snapshot(

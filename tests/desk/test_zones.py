@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from stockade.desk import Conflict, Invalid, NotFound
 from stockade.desk.enforcement import EnforcementRequest, enforce, unblock
 from stockade.desk.zones import KEEP, create_zone, delete_zone, get_zone, list_zones, update_zone
-from stockade.policy import CHALLENGE_DIFFICULTY, CLEARANCE_TTL
+from stockade.policy import CHALLENGE_DIFFICULTY, CLEARANCE_TTL, SAMPLE_TYPES
 from stockade.store import Database, current_revision
 from stockade.store.models import HostnameRecord, ZoneRecord
 
@@ -36,6 +37,19 @@ BAD_CHALLENGES = [
     ({"clearance_ttl": 10}, "Zone 'forum': clearance_ttl 10 is out of range: give 60 seconds"),
     ({"clearance_ttl": 2592001}, "Zone 'forum': clearance_ttl 2592001 is out of range"),
 ]
+
+
+# Sampling settings no edge could apply, and the start of the sentence refusing them.
+BAD_SAMPLING = [
+    ({"sample_rate": 1.5}, "Zone 'forum': sample_rate 1.5 is out of range: give 0"),
+    ({"sample_rate": -0.1}, "Zone 'forum': sample_rate -0.1 is out of range"),
+    ({"sample_types": ["Text/HTML"]}, "Zone 'forum': sample type 'Text/HTML' is not a media"),
+    ({"sample_types": ["text/html; charset=utf-8"]}, "sample type 'text/html; charset=utf-8'"),
+]
+
+
+def _sampling(zone: ZoneRecord) -> tuple[float, list[str]]:
+    return zone.sample_rate, zone.sample_types
 
 
 def _challenge(zone: ZoneRecord) -> tuple[str, int, int]:
@@ -179,6 +193,43 @@ def test_a_bad_challenge_update_changes_nothing(
     with database.read() as session:
         zone = get_zone(session, "forum")
         assert (zone.origins, _challenge(zone)) == (["http://10.0.0.5:8080"], DEFAULTS)
+        assert current_revision(session) == 1
+
+
+def test_a_zone_starts_sampling_nothing_with_the_default_types(database: Database) -> None:
+    _add(database, "forum")
+    with database.read() as session:
+        assert _sampling(get_zone(session, "forum")) == (0.0, list(SAMPLE_TYPES))
+
+
+def test_sampling_settings_are_set_and_changed_one_at_a_time(database: Database) -> None:
+    _add(database, "forum", sample_rate=0.25, sample_types=["text/plain"])
+    with database.write() as session:
+        _zone, revision = update_zone(session, "forum", sample_rate=1)
+    assert revision == 2
+    with database.write() as session:
+        update_zone(session, "forum", sample_types=["text/html", "application/xml"])
+    with database.read() as session:
+        assert _sampling(get_zone(session, "forum")) == (1.0, ["text/html", "application/xml"])
+
+
+@pytest.mark.parametrize(("fields", "expected"), BAD_SAMPLING)
+def test_bad_sampling_is_refused_and_changes_nothing(
+    database: Database, fields: dict[str, object], expected: str
+) -> None:
+    with pytest.raises(Invalid, match=re.escape(expected)):
+        _add(database, "forum", **fields)
+    assert _state(database) == (0, 0, 0)
+    _add(database, "forum")
+    with pytest.raises(Invalid, match=re.escape(expected)), database.write() as session:
+        values: dict[str, Any] = {"origins": ["http://10.0.0.6"], **fields}
+        update_zone(session, "forum", **values)
+    with database.read() as session:
+        zone = get_zone(session, "forum")
+        assert (zone.origins, _sampling(zone)) == (
+            ["http://10.0.0.5:8080"],
+            (0.0, list(SAMPLE_TYPES)),
+        )
         assert current_revision(session) == 1
 
 

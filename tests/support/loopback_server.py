@@ -1,5 +1,5 @@
 """A small HTTP/1.1 server on a free loopback port, in background threads, for stand-ins
-of the control plane in tests and benchmarks."""
+of the control plane in benchmarks (bench/sampling_overhead.py)."""
 
 from __future__ import annotations
 

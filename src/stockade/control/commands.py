@@ -166,14 +166,37 @@ ClearanceOption = Annotated[
 ]
 
 
-def _challenge_fields(
-    security_level: str | None, challenge_difficulty: int | None, clearance_ttl: int | None
+# The sampling options, the same way: unset leaves the rate and the types as they are.
+SampleRateOption = Annotated[
+    float | None,
+    typer.Option(
+        "--sample-rate",
+        help="Share of 200 responses edges send to watch, 0 (none) to 1, such as 0.1.",
+    ),
+]
+SampleTypeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--sample-type",
+        help="A media type to sample, such as text/html (repeatable; replaces the list).",
+    ),
+]
+
+
+def _security_fields(
+    security_level: str | None,
+    challenge_difficulty: int | None,
+    clearance_ttl: int | None,
+    sample_rate: float | None,
+    sample_type: list[str] | None,
 ) -> dict[str, Any]:
-    """The challenge options given, as API fields."""
+    """The challenge and sampling options given, as API fields."""
     fields = {
         "security_level": security_level,
         "challenge_difficulty": challenge_difficulty,
         "clearance_ttl": clearance_ttl,
+        "sample_rate": sample_rate,
+        "sample_types": sample_type or None,
     }
     return {name: value for name, value in fields.items() if value is not None}
 
@@ -199,6 +222,8 @@ def zone_add(
     security_level: SecurityLevelOption = None,
     challenge_difficulty: DifficultyOption = None,
     clearance_ttl: ClearanceOption = None,
+    sample_rate: SampleRateOption = None,
+    sample_type: SampleTypeOption = None,
 ) -> None:
     """Add a zone: a customer site, its hostnames and origins."""
     body = {
@@ -208,7 +233,9 @@ def zone_add(
         "service": service,
         "customer_contact": customer_contact,
         "abuse_contact": abuse_contact,
-        **_challenge_fields(security_level, challenge_difficulty, clearance_ttl),
+        **_security_fields(
+            security_level, challenge_difficulty, clearance_ttl, sample_rate, sample_type
+        ),
     }
     result = _call("POST", "/v1/zones", body)
     zone = result["zone"]
@@ -244,8 +271,8 @@ def zone_list() -> None:
 
 @zone_app.command("show")
 def zone_show(name: Annotated[str, typer.Argument(help="The zone's name.")]) -> None:
-    """Show one zone: hostnames, origins, contacts, challenge settings and enforcements in
-    force."""
+    """Show one zone: hostnames, origins, contacts, challenge and sampling settings and
+    enforcements in force."""
     zone = _call("GET", f"/v1/zones/{_quote(name)}")
     lines = [
         f"zone {zone['name']} ({zone['service']})",
@@ -255,6 +282,8 @@ def zone_show(name: Annotated[str, typer.Argument(help="The zone's name.")]) -> 
         f"  abuse contact: {zone['abuse_contact'] or '-'}",
         f"  security level: {zone['security_level']} (challenge difficulty "
         f"{zone['challenge_difficulty']} bits, clearance {zone['clearance_ttl']} s)",
+        f"  sampling for watch: {zone['sample_rate']:g} of "
+        f"{', '.join(zone['sample_types']) or 'no media type'}",
     ]
     for enforcement in zone["enforcements"]:
         lines.append(
@@ -291,9 +320,13 @@ def zone_update(
     security_level: SecurityLevelOption = None,
     challenge_difficulty: DifficultyOption = None,
     clearance_ttl: ClearanceOption = None,
+    sample_rate: SampleRateOption = None,
+    sample_type: SampleTypeOption = None,
 ) -> None:
     """Change a zone: only the options given change."""
-    body = _challenge_fields(security_level, challenge_difficulty, clearance_ttl)
+    body = _security_fields(
+        security_level, challenge_difficulty, clearance_ttl, sample_rate, sample_type
+    )
     if host:
         body["hostnames"] = host
     if origin:
@@ -306,8 +339,9 @@ def zone_update(
         body["abuse_contact"] = abuse_contact or None
     if not body:
         fail(
-            "Nothing to change: give --host, --origin, --service, a contact option or a "
-            "challenge option (--security-level, --challenge-difficulty, --clearance-ttl).",
+            "Nothing to change: give --host, --origin, --service, a contact option, a "
+            "challenge option (--security-level, --challenge-difficulty, --clearance-ttl) or "
+            "a sampling option (--sample-rate, --sample-type).",
             2,
         )
     result = _call("PATCH", f"/v1/zones/{_quote(name)}", body)

@@ -31,6 +31,8 @@ _SERVICE = _DEFAULTS["service"]
 _LEVEL = _DEFAULTS["security_level"]
 _DIFFICULTY = _DEFAULTS["challenge_difficulty"]
 _TTL = _DEFAULTS["clearance_ttl"]
+_RATE = _DEFAULTS["sample_rate"]
+_SAMPLE_TYPES = _DEFAULTS["sample_types"]
 # The zone's own empty tuples, for the same reason.
 _NO_LISTS = ZoneRules(
     access_rules=_DEFAULTS["access_rules"],
@@ -41,7 +43,17 @@ _NO_LISTS = ZoneRules(
 
 # A zone's row less its id, and its enforcements: equal keys make equal Zone objects.
 ZoneKey = tuple[
-    str, str, tuple[str, ...], tuple[str, ...], str, int, int, str, tuple[Enforcement, ...]
+    str,
+    str,
+    tuple[str, ...],
+    tuple[str, ...],
+    str,
+    int,
+    int,
+    float,
+    str,
+    str,
+    tuple[Enforcement, ...],
 ]
 
 
@@ -68,9 +80,22 @@ class SnapshotBuilder:
         previous, current = self._zones, {}
         zones = []
         rows = _zone_rows(session)
-        for zone_id, name, service, origins, hostnames, level, difficulty, ttl, rules in rows:
+        for row in rows:
+            (
+                zone_id,
+                name,
+                service,
+                origins,
+                hostnames,
+                level,
+                difficulty,
+                ttl,
+                rate,
+                types,
+                rules,
+            ) = row
             own = tuple(enforcements.get(zone_id, ()))
-            key = (name, service, origins, hostnames, level, difficulty, ttl, rules, own)
+            key = (*row[1:], own)
             zone = previous.get(key)
             if zone is None:
                 lists = _NO_LISTS if rules == _NO_RULES else _decode_rules(rules)
@@ -87,6 +112,8 @@ class SnapshotBuilder:
                     access_rules=lists.access_rules,
                     firewall_rules=lists.firewall_rules,
                     rate_limits=lists.rate_limits,
+                    sample_rate=_RATE if rate == _RATE else rate,
+                    sample_types=_sample_types(types),
                 )
             current[key] = zone
             zones.append(zone)
@@ -94,14 +121,15 @@ class SnapshotBuilder:
         return Snapshot(revision=revision, zones=tuple(zones))
 
 
-ZoneRow = tuple[int, str, str, tuple[str, ...], tuple[str, ...], str, int, int, str]
+ZoneRow = tuple[int, str, str, tuple[str, ...], tuple[str, ...], str, int, int, float, str, str]
 
 # Hostnames joined in the database, in their order: one query of 100,000 rows instead of
 # two, the larger of 200,000. Hostnames never contain spaces.
 _POSTGRES_ZONES = """
     SELECT z.id, z.name, z.service, z.origins::text,
            string_agg(h.hostname, ' ' ORDER BY h.position),
-           z.security_level, z.challenge_difficulty, z.clearance_ttl, z.security_rules::text
+           z.security_level, z.challenge_difficulty, z.clearance_ttl, z.sample_rate,
+           z.sample_types::text, z.security_rules::text
     FROM zones z LEFT JOIN zone_hostnames h ON h.zone_id = z.id
     GROUP BY z.id
 """
@@ -109,17 +137,18 @@ _POSTGRES_ZONES = """
 _SQLITE_HOSTNAMES = "SELECT zone_id, hostname FROM zone_hostnames ORDER BY zone_id, position"
 _SQLITE_ZONES = """
     SELECT id, name, service, origins, security_level, challenge_difficulty, clearance_ttl,
-           security_rules
+           sample_rate, sample_types, security_rules
     FROM zones
 """
 
 
 def _zone_rows(session: Session) -> list[ZoneRow]:
     """(id, name, service, origins, hostnames, security_level, challenge_difficulty,
-    clearance_ttl, security_rules as JSON text) of every zone, sorted by name."""
+    clearance_ttl, sample_rate, sample_types and security_rules as JSON text) of every
+    zone, sorted by name."""
     # Straight to the driver's cursor: SQLAlchemy's per-row processing would double the
-    # time of a 100,000-zone build. The challenge settings (lv, df, ttl) are unpacked by
-    # name: a starred unpacking takes 40% longer.
+    # time of a 100,000-zone build. The challenge and sampling settings (lv, df, ttl, sr,
+    # st) are unpacked by name: a starred unpacking takes 40% longer.
     cursor = session.connection().connection.cursor()
     try:
         if session.get_bind().dialect.name == "postgresql":
@@ -134,9 +163,11 @@ def _zone_rows(session: Session) -> list[ZoneRow]:
                     lv,
                     df,
                     ttl,
+                    sr,
+                    st,
                     rules,
                 )
-                for zone_id, name, service, origins, hosts, lv, df, ttl, rules in cursor.fetchall()
+                for zone_id, name, service, origins, hosts, lv, df, ttl, sr, st, rules in cursor.fetchall()
             ]
         else:
             cursor.execute(_SQLITE_HOSTNAMES)
@@ -154,15 +185,23 @@ def _zone_rows(session: Session) -> list[ZoneRow]:
                     lv,
                     df,
                     ttl,
+                    sr,
+                    st,
                     rules,
                 )
-                for zone_id, name, service, origins, lv, df, ttl, rules in cursor.fetchall()
+                for zone_id, name, service, origins, lv, df, ttl, sr, st, rules in cursor.fetchall()
             ]
     finally:
         cursor.close()
     # Sorted here, not by the database, whose collation may not be by code point.
     rows.sort(key=lambda row: row[1])
     return rows
+
+
+def _sample_types(stored: str) -> tuple[str, ...]:
+    # Decoded rather than compared as text: SQLite and PostgreSQL space JSON differently.
+    types = tuple(_decode_json(stored))
+    return _SAMPLE_TYPES if types == _SAMPLE_TYPES else types
 
 
 def _split(hostnames: str | None) -> tuple[str, ...]:

@@ -13,10 +13,12 @@ from stockade.desk.errors import Conflict, Invalid, NotFound
 from stockade.policy import (
     CHALLENGE_DIFFICULTY,
     CLEARANCE_TTL,
+    SAMPLE_TYPES,
     ZoneError,
     validate_challenge,
     validate_hostname,
     validate_origin,
+    validate_sampling,
 )
 from stockade.store import bump_revision
 from stockade.store.models import (
@@ -79,6 +81,8 @@ def create_zone(
     security_level: str = "normal",
     challenge_difficulty: int = CHALLENGE_DIFFICULTY,
     clearance_ttl: int = CLEARANCE_TTL,
+    sample_rate: float = 0.0,
+    sample_types: Sequence[str] = SAMPLE_TYPES,
 ) -> tuple[ZoneRecord, int]:
     """Add a zone; return it and the new revision."""
     _check_name(name)
@@ -86,6 +90,7 @@ def create_zone(
     clean_origins = _check_origins(origins, zone=name)
     _check_service(service)
     _check_challenge(security_level, challenge_difficulty, clearance_ttl, zone=name)
+    clean_types = _check_sampling(sample_rate, sample_types, zone=name)
     if session.scalar(select(ZoneRecord.id).where(ZoneRecord.name == name)) is not None:
         raise Conflict(
             f"A zone named '{name}' already exists: choose another name, or change it with "
@@ -102,6 +107,8 @@ def create_zone(
         security_level=security_level,
         challenge_difficulty=challenge_difficulty,
         clearance_ttl=clearance_ttl,
+        sample_rate=sample_rate,
+        sample_types=clean_types,
     )
     zone.hostnames = [
         HostnameRecord(hostname=hostname, position=index)
@@ -124,6 +131,8 @@ def update_zone(
     security_level: str | None = None,
     challenge_difficulty: int | None = None,
     clearance_ttl: int | None = None,
+    sample_rate: float | None = None,
+    sample_types: Sequence[str] | None = None,
 ) -> tuple[ZoneRecord, int]:
     """Change the fields given (None or KEEP leaves a field alone); return zone, revision."""
     zone = get_zone(session, name, for_update=True)
@@ -134,6 +143,10 @@ def update_zone(
         zone.clearance_ttl if clearance_ttl is None else clearance_ttl,
     )
     _check_challenge(*challenge, zone=name)
+    rate = zone.sample_rate if sample_rate is None else sample_rate
+    types = _check_sampling(
+        rate, zone.sample_types if sample_types is None else sample_types, zone=name
+    )
     if hostnames is not None:
         clean_hosts = _check_hostnames(hostnames, zone=name)
         _check_hostnames_free(session, clean_hosts, zone_id=zone.id)
@@ -154,6 +167,9 @@ def update_zone(
     if abuse_contact is not KEEP:
         zone.abuse_contact = _check_contact(abuse_contact, "abuse contact")
     zone.security_level, zone.challenge_difficulty, zone.clearance_ttl = challenge
+    zone.sample_rate = rate
+    if sample_types is not None:
+        zone.sample_types = types
     zone.updated_at = utcnow()
     _flush(session)
     return zone, bump_revision(session)
@@ -265,6 +281,15 @@ def _check_challenge(
         validate_challenge(security_level, challenge_difficulty, clearance_ttl, zone=zone)
     except ZoneError as error:
         raise Invalid(str(error)) from None
+
+
+def _check_sampling(sample_rate: float, sample_types: Sequence[str], *, zone: str) -> list[str]:
+    """The media types as the zone stores them, once the edge's validator takes them."""
+    try:
+        validate_sampling(sample_rate, tuple(sample_types), zone=zone)
+    except ZoneError as error:
+        raise Invalid(str(error)) from None
+    return list(sample_types)
 
 
 def _check_contact(contact: object, what: str) -> str | None:

@@ -36,6 +36,8 @@ ROLES = ("admin", "operator", "viewer", "edge")
 ALERT_SCOPES = ("zone", "target")
 # What became of an alert's webhook post: none configured, not yet sent, sent, failed.
 DELIVERIES = ("none", "pending", "delivered", "failed")
+# What a zone's sample_types column holds for the default media types (migration 0005).
+SAMPLE_TYPES_JSON = '["text/html", "application/json"]'
 
 
 def utcnow() -> datetime:
@@ -63,7 +65,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 # JSONB on PostgreSQL: plain JSON there has no equality, so no default could be compared.
-_RULES_JSON = JSON().with_variant(JSONB(), "postgresql")
+_COMPARABLE_JSON = JSON().with_variant(JSONB(), "postgresql")
 
 
 def _in(column: str, values: tuple[object, ...]) -> str:
@@ -101,6 +103,7 @@ class ZoneRecord(Base):
         CheckConstraint(_in("security_level", SECURITY_LEVELS), name="security_level"),
         CheckConstraint("challenge_difficulty BETWEEN 1 AND 32", name="challenge_difficulty"),
         CheckConstraint("clearance_ttl BETWEEN 60 AND 2592000", name="clearance_ttl"),
+        CheckConstraint("sample_rate BETWEEN 0 AND 1", name="sample_rate"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -113,10 +116,15 @@ class ZoneRecord(Base):
     security_level: Mapped[str] = mapped_column(String(16), server_default="normal")
     challenge_difficulty: Mapped[int] = mapped_column(Integer, server_default="16")
     clearance_ttl: Mapped[int] = mapped_column(Integer, server_default="3600")
+    # Content sampling for watch (stockade.policy.Zone has the same defaults).
+    sample_rate: Mapped[float] = mapped_column(Float, server_default="0")
+    sample_types: Mapped[list[str]] = mapped_column(
+        _COMPARABLE_JSON, server_default=SAMPLE_TYPES_JSON
+    )
     # access_rules, firewall_rules and rate_limits as the policy structs encode them;
     # {} for none (stockade.desk.zones.set_zone_rules checks them).
     security_rules: Mapped[dict[str, Any]] = mapped_column(
-        _RULES_JSON, default=dict, server_default="{}"
+        _COMPARABLE_JSON, default=dict, server_default="{}"
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

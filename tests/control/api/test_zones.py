@@ -195,9 +195,70 @@ def test_bad_challenge_settings_are_422_with_a_sentence_and_change_nothing(
     assert control.revision() == 1
 
 
+def test_sampling_settings_are_set_shown_and_changed(control: Control) -> None:
+    created = control.add_zone("forum", sample_rate=0.25)
+    zone = created["zone"]
+    assert isinstance(zone, dict)
+    assert (zone["sample_rate"], zone["sample_types"]) == (0.25, ["text/html", "application/json"])
+    response = control.client.patch(
+        "/v1/zones/forum",
+        json={"sample_rate": 1, "sample_types": ["text/plain"]},
+        headers=control.auth("operator"),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["revision"] == 2
+    zone = control.client.get("/v1/zones/forum", headers=control.auth("viewer")).json()
+    assert (zone["sample_rate"], zone["sample_types"]) == (1.0, ["text/plain"])
+
+
+def test_bad_sampling_settings_are_422_with_a_sentence_and_change_nothing(
+    control: Control,
+) -> None:
+    control.add_zone("forum")
+    for body, expected in [
+        (
+            {"sample_rate": 1.5},
+            "Zone 'forum': sample_rate 1.5 is out of range: give 0 (no sampling) to 1",
+        ),
+        (
+            {"sample_types": ["text/html", "HTML"], "origins": ["http://10.0.0.6"]},
+            "Zone 'forum': sample type 'HTML' is not a media type: give one in lower case",
+        ),
+        ({"sample_rate": "0.5"}, "'sample_rate': Input should be a valid number"),
+        ({"sample_types": "text/html"}, "'sample_types': Input should be a valid list"),
+    ]:
+        response = control.client.patch("/v1/zones/forum", json=body, headers=control.auth())
+        assert response.status_code == 422, response.text
+        message = response.json()["message"]
+        assert expected in message and message.endswith("."), message
+    response = control.client.post(
+        "/v1/zones",
+        json={
+            "name": "other",
+            "hostnames": ["other.example"],
+            "origins": ["http://10.0.0.5"],
+            "sample_rate": -0.1,
+        },
+        headers=control.auth(),
+    )
+    assert response.status_code == 422
+    assert "sample_rate -0.1 is out of range" in response.json()["message"]
+    zones = control.client.get("/v1/zones", headers=control.auth()).json()
+    assert [(z["name"], z["origins"], z["sample_rate"], z["sample_types"]) for z in zones] == [
+        ("forum", ["http://10.0.0.5:8080"], 0.0, ["text/html", "application/json"])
+    ]
+    assert control.revision() == 1
+
+
 def test_the_schema_describes_the_challenge_settings(control: Control) -> None:
     schemas = control.client.get("/openapi.json").json()["components"]["schemas"]
     for model in ("ZoneIn", "ZonePatch", "ZoneOut"):
         properties = schemas[model]["properties"]
-        for name in ("security_level", "challenge_difficulty", "clearance_ttl"):
+        for name in (
+            "security_level",
+            "challenge_difficulty",
+            "clearance_ttl",
+            "sample_rate",
+            "sample_types",
+        ):
             assert properties[name].get("description"), (model, name)

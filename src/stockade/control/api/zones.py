@@ -14,7 +14,7 @@ from stockade.control.auth import Caller, require
 from stockade.control.state import ControlState, control_state
 from stockade.desk import zone_rules
 from stockade.desk import zones as desk
-from stockade.policy import CHALLENGE_DIFFICULTY, CLEARANCE_TTL, SecurityLevel
+from stockade.policy import CHALLENGE_DIFFICULTY, CLEARANCE_TTL, SAMPLE_TYPES, SecurityLevel
 from stockade.store.models import ZoneRecord, utcnow
 
 router = APIRouter(prefix="/v1/zones", tags=["zones"])
@@ -28,6 +28,8 @@ MAX_PAGE = 1000
 _SECURITY_LEVEL = "normal: no challenge; under_attack: every visitor without clearance."
 _DIFFICULTY = "Leading zero bits the proof of work needs, 1 to 32; each doubles the work."
 _CLEARANCE_TTL = "Seconds a passed challenge lets a visitor in, 60 to 2592000 (30 days)."
+_SAMPLE_RATE = "Share of 200 responses of sample_types edges send to watch, 0 (none) to 1."
+_SAMPLE_TYPES = "Media types sampled, lower case without parameters, such as text/html."
 
 
 class ZoneIn(BaseModel):
@@ -44,6 +46,8 @@ class ZoneIn(BaseModel):
     security_level: SecurityLevel = Field("normal", description=_SECURITY_LEVEL)
     challenge_difficulty: int = Field(CHALLENGE_DIFFICULTY, strict=True, description=_DIFFICULTY)
     clearance_ttl: int = Field(CLEARANCE_TTL, strict=True, description=_CLEARANCE_TTL)
+    sample_rate: float = Field(0.0, strict=True, description=_SAMPLE_RATE)
+    sample_types: list[str] = Field(list(SAMPLE_TYPES), description=_SAMPLE_TYPES)
 
 
 class ZonePatch(BaseModel):
@@ -59,6 +63,8 @@ class ZonePatch(BaseModel):
     security_level: SecurityLevel | None = Field(None, description=_SECURITY_LEVEL)
     challenge_difficulty: int | None = Field(None, strict=True, description=_DIFFICULTY)
     clearance_ttl: int | None = Field(None, strict=True, description=_CLEARANCE_TTL)
+    sample_rate: float | None = Field(None, strict=True, description=_SAMPLE_RATE)
+    sample_types: list[str] | None = Field(None, description=_SAMPLE_TYPES)
 
 
 class ZoneOut(BaseModel):
@@ -71,6 +77,8 @@ class ZoneOut(BaseModel):
     security_level: str = Field(description=_SECURITY_LEVEL)
     challenge_difficulty: int = Field(description=_DIFFICULTY)
     clearance_ttl: int = Field(description=_CLEARANCE_TTL)
+    sample_rate: float = Field(description=_SAMPLE_RATE)
+    sample_types: list[str] = Field(description=_SAMPLE_TYPES)
     created_at: datetime
     updated_at: datetime
     enforcements: list[EnforcementOut] = Field(description="Those in force or due.")
@@ -128,6 +136,8 @@ def zone_out(zone: ZoneRecord, public_base: str) -> ZoneOut:
         security_level=zone.security_level,
         challenge_difficulty=zone.challenge_difficulty,
         clearance_ttl=zone.clearance_ttl,
+        sample_rate=zone.sample_rate,
+        sample_types=list(zone.sample_types),
         created_at=zone.created_at,
         updated_at=zone.updated_at,
         enforcements=[
@@ -179,6 +189,8 @@ def create_zone(
             security_level=body.security_level,
             challenge_difficulty=body.challenge_difficulty,
             clearance_ttl=body.clearance_ttl,
+            sample_rate=body.sample_rate,
+            sample_types=body.sample_types,
         )
         out = zone_out(zone, state.public_base)
     return ZoneChange(zone=out, revision=revision)
@@ -214,6 +226,8 @@ def update_zone(
             security_level=body.security_level,
             challenge_difficulty=body.challenge_difficulty,
             clearance_ttl=body.clearance_ttl,
+            sample_rate=body.sample_rate,
+            sample_types=body.sample_types,
         )
         out = zone_out(zone, state.public_base)
     return ZoneChange(zone=out, revision=revision)
