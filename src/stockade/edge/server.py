@@ -82,6 +82,21 @@ async def serve_worker(
     settings = config.edge
     feed = SnapshotFeed(settings, worker_index) if settings.control_url else None
     edge = Edge(settings, feed.load_saved() if feed else config.snapshot(), loop)
+    stopping = stopping or asyncio.Event()
+
+    def reload() -> None:
+        try:
+            config = source.load()
+            # With a control plane the zones are its own; the file only has settings.
+            edge.reconfigure(config.edge, edge.snapshot if feed else config.snapshot())
+        except (ConfigError, ValueError) as error:
+            log.error("reload refused, still serving the previous config: %s", error)
+
+    # Before the listeners open: a signal that comes once a visitor can connect stops the
+    # worker by draining, never by an exception in the middle of its start.
+    loop.add_signal_handler(signal.SIGHUP, reload)
+    loop.add_signal_handler(signal.SIGTERM, stopping.set)
+    loop.add_signal_handler(signal.SIGINT, stopping.set)
     servers = []
     shared = settings.workers > 1
     for address in settings.listen:
@@ -113,19 +128,6 @@ async def serve_worker(
     if feed is not None:
         tasks.append(loop.create_task(feed.run(edge)))
 
-    stopping = stopping or asyncio.Event()
-
-    def reload() -> None:
-        try:
-            config = source.load()
-            # With a control plane the zones are its own; the file only has settings.
-            edge.reconfigure(config.edge, edge.snapshot if feed else config.snapshot())
-        except (ConfigError, ValueError) as error:
-            log.error("reload refused, still serving the previous config: %s", error)
-
-    loop.add_signal_handler(signal.SIGHUP, reload)
-    loop.add_signal_handler(signal.SIGTERM, stopping.set)
-    loop.add_signal_handler(signal.SIGINT, stopping.set)
     log.info(
         "edge worker %d listening on %s",
         worker_index,
