@@ -7,12 +7,21 @@ import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 from tests.support.edge_process import EdgeProcess
 
 REQUIRE_SERVICES = os.environ.get("STOCKADE_REQUIRE_SERVICES") == "1"
+
+
+def missing(message: str) -> NoReturn:
+    """A service or program a test needs is absent: skip, but fail in CI, where .ci/run
+    provides everything."""
+    if REQUIRE_SERVICES:
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def require_program(name: str) -> str:
@@ -22,9 +31,7 @@ def require_program(name: str) -> str:
     )
     if path is None:
         message = f"{name} is not installed (CI installs it: see .ci/run)"
-        if REQUIRE_SERVICES:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(message)
     return path
 
 
@@ -49,9 +56,7 @@ def require_postgres() -> str:
         except psycopg.Error as error:
             problems.append(f"{url}: {str(error).strip()}")
     message = "PostgreSQL is not reachable (" + "; ".join(problems) + ")"
-    if REQUIRE_SERVICES:
-        pytest.fail(message)
-    pytest.skip(message)
+    missing(message)
 
 
 # Where tests find Redis; STOCKADE_TEST_REDIS overrides.
@@ -73,9 +78,7 @@ def require_redis() -> str:
     except OSError as error:
         problem = str(error)
     message = f"Redis is not reachable at {url} ({problem})"
-    if REQUIRE_SERVICES:
-        pytest.fail(message)
-    pytest.skip(message)
+    missing(message)
 
 
 @pytest.fixture

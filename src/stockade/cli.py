@@ -12,7 +12,7 @@ from stockade.edge.config import ConfigError, flags_config, parse_address
 from stockade.edge.server import ConfigSource, run
 from stockade.logs import configure_logging
 from stockade.rules.commands import register as register_rules_commands
-from stockade.terminal import fail
+from stockade.terminal import DataOption, fail
 from stockade.watch.commands import register as register_analysis_commands
 from stockade.watch.group import register as register_watch_commands
 
@@ -110,9 +110,7 @@ def edge(
 
 @app.command()
 def up(
-    data: Annotated[
-        Path | None, typer.Option("--data", help="Data directory (STOCKADE_DATA; ./data).")
-    ] = None,
+    data: DataOption = None,
     edge_listen: Annotated[
         str, typer.Option("--edge-listen", help="Where the edge listens for visitors.")
     ] = "127.0.0.1:8080",

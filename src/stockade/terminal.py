@@ -1,10 +1,24 @@
-"""How every `stockade` command ends when it cannot go on: one sentence, one exit status."""
+"""How every `stockade` command ends when it cannot go on (one sentence, one exit status),
+and the options several commands share."""
 
 from __future__ import annotations
 
-from typing import NoReturn
+from pathlib import Path
+from typing import Annotated, NoReturn
 
 import typer
+
+# Options that several commands share, with the same flag and help everywhere.
+DataOption = Annotated[
+    Path | None, typer.Option("--data", help="Data directory (STOCKADE_DATA; ./data).")
+]
+DatabaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL (STOCKADE_DATABASE_URL; sqlite:///DATA/stockade.db).",
+    ),
+]
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

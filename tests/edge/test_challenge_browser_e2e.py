@@ -8,12 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright import sync_api as playwright
 
 from tests.conftest import require_program
 from tests.support.origin import Origin, respond
 from tests.support.zones import zone
-
-playwright = pytest.importorskip("playwright.sync_api")
 
 PAGE = b"<!doctype html><title>Forum</title><h1>Welcome to the forum</h1>"
 

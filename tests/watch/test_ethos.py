@@ -12,7 +12,7 @@ from stockade.watch.dataset import DatasetError
 from stockade.watch.ethos import MULTI_LABEL, examples, main
 from stockade.watch.model import default_model
 from stockade.watch.train import evaluate
-from tests.conftest import REQUIRE_SERVICES
+from tests.conftest import missing
 
 ROOT = Path(__file__).resolve().parents[2]
 ETHOS = ROOT.parent / "shared" / "data" / "ethos"
@@ -47,9 +47,7 @@ def test_a_bad_file_says_where(tmp_path: Path) -> None:
 def ethos_folder() -> Path:
     if not ETHOS.is_dir():
         message = f"ETHOS is not at {ETHOS} (the shared data next to the repository)"
-        if REQUIRE_SERVICES:
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(message)
     return ETHOS
 
 

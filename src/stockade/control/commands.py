@@ -18,7 +18,7 @@ import typer
 
 from stockade.config import SettingsError, load_settings
 from stockade.logs import configure_logging
-from stockade.terminal import fail
+from stockade.terminal import DatabaseUrlOption, DataOption, fail
 
 if TYPE_CHECKING:
     from stockade.control.client import ApiClient
@@ -76,20 +76,12 @@ def _call(method: str, path: str, body: Any = None) -> Any:
 
 
 def control(
-    data: Annotated[
-        Path | None, typer.Option("--data", help="Data directory (STOCKADE_DATA; ./data).")
-    ] = None,
+    data: DataOption = None,
     listen: Annotated[
         str | None,
         typer.Option("--listen", help="HOST:PORT to serve on (STOCKADE_LISTEN; 127.0.0.1:8000)."),
     ] = None,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url",
-            help="SQLAlchemy URL (STOCKADE_DATABASE_URL; sqlite:///DATA/stockade.db).",
-        ),
-    ] = None,
+    database_url: DatabaseUrlOption = None,
     public_url: Annotated[
         str | None,
         typer.Option(

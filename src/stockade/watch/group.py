@@ -13,7 +13,7 @@ import typer
 
 from stockade.config import SettingsError, load_settings
 from stockade.logs import configure_logging
-from stockade.terminal import fail
+from stockade.terminal import DatabaseUrlOption, DataOption, fail
 from stockade.watch.simulate import simulate_command
 
 watch_app = typer.Typer(help="Threat detection: signals, surges and alerts.", no_args_is_help=True)
@@ -27,16 +27,8 @@ def register(app: typer.Typer) -> None:
 
 @watch_app.command("run")
 def run_command(
-    data: Annotated[
-        Path | None, typer.Option("--data", help="Data directory (STOCKADE_DATA; ./data).")
-    ] = None,
-    database_url: Annotated[
-        str | None,
-        typer.Option(
-            "--database-url",
-            help="SQLAlchemy URL (STOCKADE_DATABASE_URL; sqlite:///DATA/stockade.db).",
-        ),
-    ] = None,
+    data: DataOption = None,
+    database_url: DatabaseUrlOption = None,
     interval: Annotated[
         float | None,
         typer.Option("--interval", help="Seconds between runs (STOCKADE_WATCH_INTERVAL; 60)."),

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
-from stockade.control.api.zones import DEFAULT_PAGE, MAX_PAGE
+from stockade.control.api.zones import DEFAULT_PAGE, MAX_PAGE, link_next_page
 from stockade.control.auth import Caller, require
 from stockade.control.errors import ApiError
 from stockade.control.state import ControlState, control_state
@@ -65,7 +65,7 @@ def read_alerts(
         alerts = list_alerts(session, after=after, limit=limit + 1)
         page = [alert_json(alert, evidence=False) for alert in alerts[:limit]]
     if len(alerts) > limit:
-        response.headers["Link"] = f'</v1/alerts?after={page[-1]["id"]}&limit={limit}>; rel="next"'
+        link_next_page(response, "/v1/alerts", page[-1]["id"], limit)
     return page
 
 

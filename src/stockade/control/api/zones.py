@@ -23,6 +23,13 @@ Service = Literal["proxied", "hosted"]
 DEFAULT_PAGE = 500
 MAX_PAGE = 1000
 
+
+def link_next_page(response: Response, path: str, after: object, limit: int) -> None:
+    """Point to the page after `after` with a `Link: <...>; rel="next"` header (RFC 8288)."""
+    query = urlencode({"after": after, "limit": limit})
+    response.headers["Link"] = f'<{path}?{query}>; rel="next"'
+
+
 # The ranges are checked by the desk, whose sentence the 422 answer carries; strict, so
 # that true or "16" is not taken for a number.
 _SECURITY_LEVEL = "normal: no challenge; under_attack: every visitor without clearance."
@@ -166,8 +173,7 @@ def list_zones(
         zones = desk.list_zones(session, after=after, limit=limit + 1)
         page = [zone_out(zone, state.public_base) for zone in zones[:limit]]
     if len(zones) > limit:
-        query = urlencode({"after": page[-1].name, "limit": limit})
-        response.headers["Link"] = f'</v1/zones?{query}>; rel="next"'
+        link_next_page(response, "/v1/zones", page[-1].name, limit)
     return page
 
 
