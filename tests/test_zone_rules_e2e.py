@@ -53,3 +53,24 @@ def test_rules_from_the_api_reach_the_edge_and_go_again(deployment: Deployment) 
     assert wait_for([edge], 200) < 1.0
     assert status(edge, path="/wp-login.php") == 200
     assert len(deployment.origin.requests) > asked
+
+
+def test_a_named_list_from_the_api_is_what_the_edges_rules_look_up(
+    deployment: Deployment,
+) -> None:
+    edge = deployment.start_edge("edge-a")
+    wait_for([edge], 200)
+    rule = {"id": "staff-only", "expression": "not ip.src in $staff", "action": "block"}
+    # The test's requests come from 127.0.0.1: outside the list, then in it.
+    put_rules(
+        deployment,
+        firewall_rules=[rule],
+        lists=[{"name": "staff", "items": ["192.0.2.0/24"]}],
+    )
+    assert wait_for([edge], 403) < 1.0
+    put_rules(
+        deployment,
+        firewall_rules=[rule],
+        lists=[{"name": "staff", "items": ["192.0.2.0/24", "127.0.0.0/8"]}],
+    )
+    assert wait_for([edge], 200) < 1.0

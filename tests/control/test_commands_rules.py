@@ -29,8 +29,13 @@ action = "block"
 
 [[rate_limits]]
 id = "burst"
+expression = "http.request.uri.path in $login_paths"
 requests_per_period = 5
 period = 10
+
+[[lists]]
+name = "login_paths"
+items = ["/login", "/wp-login.php"]
 """
 
 
@@ -56,7 +61,7 @@ def test_rules_are_replaced_from_a_file_and_printed(
     code, output = _run(control, "zone", "rules", "forum")
     assert (code, output) == (
         0,
-        "# zone forum: access rules: 0, firewall rules: 0, rate limits: 0\n",
+        "# zone forum: access rules: 0, firewall rules: 0, rate limits: 0, lists: 0\n",
     )
 
     path = tmp_path / "rules.toml"
@@ -65,12 +70,14 @@ def test_rules_are_replaced_from_a_file_and_printed(
     assert code == 0, output
     assert output == (
         "zone forum rules replaced (revision 2): access rules: 1, firewall rules: 1, "
-        "rate limits: 1\n"
+        "rate limits: 1, lists: 1\n"
     )
 
     code, output = _run(control, "zone", "rules", "forum")
     assert code == 0, output
-    assert output.startswith("# zone forum: access rules: 1, firewall rules: 1, rate limits: 1\n")
+    assert output.startswith(
+        "# zone forum: access rules: 1, firewall rules: 1, rate limits: 1, lists: 1\n"
+    )
     assert tomllib.loads(output) == tomllib.loads(RULES_FILE)
     # What it prints is a rules file: given back, it changes nothing but the revision.
     path.write_text(output)
@@ -111,4 +118,4 @@ def test_a_bad_file_is_a_sentence_with_exit_code_2(control: ControlProcess, tmp_
     code, output = _run(control, "zone", "rules", "ghost")
     assert code == 1 and "There is no zone named 'ghost'" in output
     code, output = _run(control, "zone", "rules", "forum")
-    assert output == "# zone forum: access rules: 0, firewall rules: 0, rate limits: 0\n"
+    assert output == "# zone forum: access rules: 0, firewall rules: 0, rate limits: 0, lists: 0\n"

@@ -26,6 +26,7 @@ RULES = {
         },
     ],
     "rate_limits": [],
+    "lists": [{"name": "scanners", "items": ["203.0.113.0/24", 64496], "description": "probes"}],
 }
 
 
@@ -34,6 +35,7 @@ def test_printed_rules_read_back_the_same(tmp_path: Path) -> None:
     assert text.startswith("[[access_rules]]\naction = 'allow'\n")
     assert "expression = 'http.request.uri.path eq \"/wp-login.php\"'\n" in text
     assert "enabled = false\n" in text and "asns = [64496]\n" in text
+    assert "[[lists]]\nname = 'scanners'\nitems = ['203.0.113.0/24', 64496]\n" in text
     assert tomllib.loads(text) == {key: value for key, value in RULES.items() if value}
     path = tmp_path / "rules.toml"
     path.write_text(text)

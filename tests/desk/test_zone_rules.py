@@ -11,6 +11,7 @@ from stockade.desk import Invalid, NotFound
 from stockade.desk.zone_rules import (
     MAX_ACCESS_RULES,
     MAX_FIREWALL_RULES,
+    MAX_LIST_ITEMS,
     MAX_NETWORKS,
     MAX_RATE_LIMITS,
     ZoneRules,
@@ -34,6 +35,13 @@ LOGIN_BURST = {
     "requests_per_period": 10,
 }
 
+SCANNERS = {
+    "name": "scanners",
+    "items": ["203.0.113.0/24", "2001:db8::/32"],
+    "description": "networks that probe for admin pages",
+}
+FROM_SCANNERS = {"id": "scanners", "expression": "ip.src in $scanners", "action": "block"}
+
 
 @pytest.fixture
 def forum(database: Database) -> Database:
@@ -55,7 +63,12 @@ def _stored(database: Database) -> tuple[ZoneRules, int]:
 def test_a_zone_starts_without_rules(forum: Database) -> None:
     rules, _ = _stored(forum)
     assert rules == ZoneRules()
-    assert rules_document(rules) == {"access_rules": [], "firewall_rules": [], "rate_limits": []}
+    assert rules_document(rules) == {
+        "access_rules": [],
+        "firewall_rules": [],
+        "rate_limits": [],
+        "lists": [],
+    }
 
 
 def test_rules_are_replaced_all_at_once_and_bump_the_revision(forum: Database) -> None:
@@ -138,6 +151,35 @@ def test_a_bad_expression_is_refused_with_its_caret(forum: Database) -> None:
             {"firewall_rules": "true"},
             "Zone 'forum': firewall_rules must be a list of tables, one for each rule.",
         ),
+        (
+            {"firewall_rules": [FROM_SCANNERS]},
+            "Zone 'forum', firewall rule 'scanners':\nip.src in $scanners\n",
+        ),
+        (
+            {
+                "lists": [{"name": "scanners", "items": ["203.0.113.0/24", "not-an-address"]}],
+                "firewall_rules": [FROM_SCANNERS],
+            },
+            "Zone 'forum', firewall rule 'scanners':\nip.src in $scanners\n          ^\n"
+            "Item 2 of the list $scanners is 'not-an-address', not an IP address",
+        ),
+        (
+            {"lists": [{"name": "2fast", "items": []}]},
+            "Zone 'forum': lists[0]: List name '2fast' is not usable: use 1 to 64 letters",
+        ),
+        (
+            {"lists": [SCANNERS, SCANNERS]},
+            "Zone 'forum' has two lists with the name 'scanners': names must be unique",
+        ),
+        (
+            {"lists": [{"name": "scanners", "items": [True]}]},
+            "Zone 'forum': lists[0].items[0]: Expected `int | str`, got `bool`",
+        ),
+        (
+            {"lists": [{"name": "scanners", "entries": []}]},
+            "Zone 'forum': lists[0] has an unknown key 'entries'; the keys are description, "
+            "items, name.",
+        ),
     ],
 )
 def test_bad_rules_are_refused_with_a_sentence_and_nothing_changed(
@@ -194,3 +236,27 @@ def test_rules_of_an_unknown_zone_are_not_found(database: Database) -> None:
         set_zone_rules(session, "nowhere", firewall_rules=[WP_LOGIN])
     with pytest.raises(NotFound), database.read() as session:
         get_zone_rules(session, "nowhere")
+
+
+def test_named_lists_are_kept_with_the_rules_that_use_them(forum: Database) -> None:
+    agents = {"name": "bad_agents", "items": ["sqlmap", "nikto"]}
+    rules, revision = _set(
+        forum,
+        lists=[SCANNERS, agents],
+        firewall_rules=[FROM_SCANNERS],
+        rate_limits=[{**LOGIN_BURST, "expression": "http.user_agent in $bad_agents"}],
+    )
+    assert [named.name for named in rules.lists] == ["scanners", "bad_agents"]
+    assert _stored(forum) == (rules, revision)
+    assert rules_document(rules)["lists"] == [SCANNERS, agents]
+
+
+def test_lists_of_more_items_than_a_zone_may_hold_are_refused(forum: Database) -> None:
+    half = MAX_LIST_ITEMS // 2
+    lists = [
+        {"name": "first", "items": [f"10.0.{n >> 8 & 255}.{n & 255}" for n in range(half)]},
+        {"name": "second", "items": list(range(1, half + 2))},
+    ]
+    with pytest.raises(Invalid, match="its lists hold 100,001 items; 100,000 at most"):
+        _set(forum, lists=lists)
+    assert _stored(forum) == (ZoneRules(), 1)

@@ -11,7 +11,7 @@ import pytest
 
 from stockade.edge.config import ConfigError, EdgeSettings, config_from_dict
 from stockade.edge.runtime import Edge
-from stockade.policy import FirewallRule, Snapshot, Zone, ZoneError
+from stockade.policy import FirewallRule, NamedList, RateLimit, Snapshot, Zone, ZoneError
 from tests.support.geo import write_country_database
 from tests.support.wire import Wire, header
 
@@ -191,6 +191,70 @@ def test_rules_read_the_country_from_the_database(
         geoip=str(database),
     )
     assert get(wire, b"/").startswith(b"HTTP/1.1 403 ")
+
+
+def test_rules_and_limits_look_up_the_zones_named_lists(
+    loop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    zone = Zone(
+        name="forum",
+        hostnames=("forum.example",),
+        origins=(ORIGIN,),
+        lists=(
+            NamedList(name="scanners", items=("198.51.100.0/24", "203.0.113.0/24")),
+            NamedList(name="admin_paths", items=("/admin", "/wp-admin")),
+        ),
+        firewall_rules=(
+            rule(
+                "scanners", "ip.src in $scanners and http.request.uri.path in $admin_paths", "block"
+            ),
+        ),
+        rate_limits=(
+            RateLimit(
+                id="admin",
+                expression="http.request.uri.path in $admin_paths",
+                requests_per_period=1,
+            ),
+        ),
+    )
+    settings = EdgeSettings(challenge_key_file=str(tmp_path / "challenge.key"))
+    edge = Edge(settings, Snapshot(revision=1, zones=(zone,)), loop)
+    scanner = Wire(edge, peer=("203.0.113.7", 40000))
+    scanner.pool_connection(ORIGIN)
+    assert get(scanner, b"/wp-admin").startswith(b"HTTP/1.1 403 ")
+    get(scanner, b"/thread/7")
+    assert reached_origin(scanner)
+    visitor = Wire(edge, peer=("192.0.2.1", 40000))
+    visitor.pool_connection(ORIGIN)
+    get(visitor, b"/admin")
+    assert reached_origin(visitor)
+    # The rate limit reads the same list: a second admin request is one too many.
+    assert get(visitor, b"/admin").startswith(b"HTTP/1.1 429 ")
+
+
+def test_a_rule_naming_a_list_the_zone_lacks_is_refused_with_its_caret() -> None:
+    zone = {
+        "name": "forum",
+        "hostnames": ["forum.example"],
+        "origins": [ORIGIN],
+        "lists": [{"name": "scanners", "items": ["203.0.113.0/24"]}],
+        "firewall_rules": [{"id": "r1", "expression": "ip.src in $scaners", "action": "block"}],
+    }
+    with pytest.raises(ConfigError) as caught:
+        config_from_dict({"zones": [zone]}, source="edge.toml")
+    assert str(caught.value) == (
+        "edge.toml: Zone 'forum', firewall rule 'r1':\n"
+        "ip.src in $scaners\n"
+        "          ^\n"
+        "There is no list $scaners; the lists given are: $scanners."
+    )
+    zone["firewall_rules"] = [{"id": "r1", "expression": "ip.src in $scanners", "action": "block"}]
+    assert config_from_dict({"zones": [zone]}, source="edge.toml").zones[0].lists == (
+        NamedList(name="scanners", items=("203.0.113.0/24",)),
+    )
+    zone["lists"] = [{"name": "scanners", "values": []}]
+    with pytest.raises(ConfigError, match=r"zones\[0\].lists\[0\] has an unknown key 'values'"):
+        config_from_dict({"zones": [zone]}, source="edge.toml")
 
 
 def test_disabled_rules_do_nothing(loop: asyncio.AbstractEventLoop, tmp_path: Path) -> None:

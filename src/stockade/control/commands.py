@@ -350,14 +350,14 @@ def zone_rules(
         Path | None,
         typer.Option(
             "--file",
-            help="Replace the zone's rules with the [[access_rules]], [[firewall_rules]] and "
-            "[[rate_limits]] tables of this TOML file.",
+            help="Replace the zone's rules and lists with the [[access_rules]], "
+            "[[firewall_rules]], [[rate_limits]] and [[lists]] tables of this TOML file.",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON.")] = False,
 ) -> None:
-    """Print a zone's access rules, firewall rules and rate limits as TOML, or replace them
-    all with those of a file."""
+    """Print a zone's access rules, firewall rules, rate limits and named lists as TOML, or
+    replace them all with those of a file."""
     from stockade.control.client import ClientError
     from stockade.control.rules_file import (
         RULE_LISTS,

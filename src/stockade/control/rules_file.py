@@ -1,5 +1,6 @@
 """A zone's rules as a TOML file, the way an edge config file holds them under a zone:
-`[[access_rules]]`, `[[firewall_rules]]` and `[[rate_limits]]` tables with the same keys.
+`[[access_rules]]`, `[[firewall_rules]]`, `[[rate_limits]]` and `[[lists]]` tables with the
+same keys.
 `stockade zone rules` prints them so and reads them back."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-RULE_LISTS = ("access_rules", "firewall_rules", "rate_limits")
+RULE_LISTS = ("access_rules", "firewall_rules", "rate_limits", "lists")
 
 # A literal string ('...') takes anything but a quote and control characters.
 _LITERAL = re.compile(r"[^'\x00-\x08\x0a-\x1f\x7f]*")
@@ -21,7 +22,7 @@ class RulesFileError(ValueError):
 
 
 def read_rules_file(path: Path) -> dict[str, list[Any]]:
-    """The three lists of a rules file (an empty list for each table it does not have)."""
+    """The four lists of a rules file (an empty list for each table it does not have)."""
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
@@ -34,8 +35,8 @@ def read_rules_file(path: Path) -> dict[str, list[Any]]:
         if key not in RULE_LISTS:
             raise RulesFileError(
                 f"{path}: '{key}' is not a table of rules: use [[access_rules]], "
-                "[[firewall_rules]] and [[rate_limits]], as under a zone of an edge config "
-                "file (docs/edge.md)."
+                "[[firewall_rules]], [[rate_limits]] and [[lists]], as under a zone of an edge "
+                "config file (docs/edge.md)."
             )
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             raise RulesFileError(

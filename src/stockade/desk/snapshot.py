@@ -38,6 +38,7 @@ _NO_LISTS = ZoneRules(
     access_rules=_DEFAULTS["access_rules"],
     firewall_rules=_DEFAULTS["firewall_rules"],
     rate_limits=_DEFAULTS["rate_limits"],
+    lists=_DEFAULTS["lists"],
 )
 
 
@@ -112,6 +113,7 @@ class SnapshotBuilder:
                     access_rules=lists.access_rules,
                     firewall_rules=lists.firewall_rules,
                     rate_limits=lists.rate_limits,
+                    lists=lists.lists,
                     sample_rate=_RATE if rate == _RATE else rate,
                     sample_types=_sample_types(types),
                 )

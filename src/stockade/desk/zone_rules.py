@@ -1,5 +1,6 @@
-"""A zone's access rules, firewall rules and rate limits: checked as an edge will load
-them, every expression compiled, and replaced all three at once in one transaction."""
+"""A zone's access rules, firewall rules, rate limits and the named lists its rules look
+up: checked as an edge will load them, every expression compiled, and replaced all at once
+in one transaction."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ from stockade.desk.zones import get_zone
 from stockade.policy import (
     AccessRule,
     FirewallRule,
+    NamedList,
     RateLimit,
     Zone,
     ZoneError,
     check_known_keys,
     explain,
+    list_items,
 )
-from stockade.rules import RuleError, compile
+from stockade.rules import NamedLists, RuleError, compile
 from stockade.store import bump_revision
 from stockade.store.models import ZoneRecord, utcnow
 
@@ -30,15 +33,18 @@ MAX_ACCESS_RULES = 1_000
 MAX_FIREWALL_RULES = 1_000
 MAX_RATE_LIMITS = 100
 MAX_NETWORKS = 100_000
+MAX_LISTS = 100
+MAX_LIST_ITEMS = 100_000
 
 
 class ZoneRules(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
-    """The three lists as a zone holds them (stockade.policy.Zone), and as the store keeps
-    them: encoded with the fields at their defaults left out, {} for no rules."""
+    """The rules and lists as a zone holds them (stockade.policy.Zone), and as the store
+    keeps them: encoded with the fields at their defaults left out, {} for no rules."""
 
     access_rules: tuple[AccessRule, ...] = ()
     firewall_rules: tuple[FirewallRule, ...] = ()
     rate_limits: tuple[RateLimit, ...] = ()
+    lists: tuple[NamedList, ...] = ()
 
 
 # Each list, its type and how many a zone may have.
@@ -46,6 +52,7 @@ _LISTS: dict[str, tuple[type[msgspec.Struct], int]] = {
     "access_rules": (AccessRule, MAX_ACCESS_RULES),
     "firewall_rules": (FirewallRule, MAX_FIREWALL_RULES),
     "rate_limits": (RateLimit, MAX_RATE_LIMITS),
+    "lists": (NamedList, MAX_LISTS),
 }
 
 
@@ -55,7 +62,7 @@ def zone_rules(zone: ZoneRecord) -> ZoneRules:
 
 
 def rules_document(rules: ZoneRules) -> dict[str, Any]:
-    """The three lists as JSON values, each present even when empty."""
+    """The four lists as JSON values, each present even when empty."""
     stored = _plain(rules)
     return {key: stored.get(key, []) for key in _LISTS}
 
@@ -77,12 +84,17 @@ def set_zone_rules(
     access_rules: Sequence[object] = (),
     firewall_rules: Sequence[object] = (),
     rate_limits: Sequence[object] = (),
+    lists: Sequence[object] = (),
 ) -> tuple[ZoneRules, int]:
-    """Replace the zone's three lists (an empty one removes them all); return the rules
+    """Replace the zone's four lists (an empty one removes them all); return the rules
     and the new revision. Invalid, with a sentence, when an edge could not load them."""
     zone = get_zone(session, name, for_update=True)
     rules = check_rules(
-        name, access_rules=access_rules, firewall_rules=firewall_rules, rate_limits=rate_limits
+        name,
+        access_rules=access_rules,
+        firewall_rules=firewall_rules,
+        rate_limits=rate_limits,
+        lists=lists,
     )
     try:
         # The zone as an edge will have it: ids must be unique among its rules.
@@ -93,6 +105,7 @@ def set_zone_rules(
             access_rules=rules.access_rules,
             firewall_rules=rules.firewall_rules,
             rate_limits=rules.rate_limits,
+            lists=rules.lists,
         )
     except ZoneError as error:
         raise Invalid(str(error), zone=name) from None
@@ -108,12 +121,15 @@ def check_rules(
     access_rules: Sequence[object],
     firewall_rules: Sequence[object],
     rate_limits: Sequence[object],
+    lists: Sequence[object] = (),
 ) -> ZoneRules:
-    """The rules as policy structs, each expression compiled; Invalid says what is wrong."""
+    """The rules as policy structs, each expression compiled with the zone's lists;
+    Invalid says what is wrong."""
     given = {
         "access_rules": access_rules,
         "firewall_rules": firewall_rules,
         "rate_limits": rate_limits,
+        "lists": lists,
     }
     for key, (kind, most) in _LISTS.items():
         tables = given[key]
@@ -140,10 +156,18 @@ def check_rules(
             f"Zone '{zone}': its access rules list {networks:,} addresses and CIDR blocks; "
             f"{MAX_NETWORKS:,} at most: join neighbouring addresses into wider blocks."
         )
-    named: list[FirewallRule | RateLimit] = [*rules.firewall_rules, *rules.rate_limits]
-    for rule in named:
+    items = sum(len(named.items) for named in rules.lists)
+    if items > MAX_LIST_ITEMS:
+        raise Invalid(
+            f"Zone '{zone}': its lists hold {items:,} items; {MAX_LIST_ITEMS:,} at most: join "
+            "neighbouring addresses into wider CIDR blocks, or drop items no rule needs."
+        )
+    # One NamedLists for all the rules, as an edge compiles them: each list converted once.
+    known = NamedLists(list_items(rules.lists))
+    checked: list[FirewallRule | RateLimit] = [*rules.firewall_rules, *rules.rate_limits]
+    for rule in checked:
         try:
-            compile(rule.expression)
+            compile(rule.expression, lists=known)
         except RuleError as error:
             what = "rate limit" if isinstance(rule, RateLimit) else "firewall rule"
             raise Invalid(

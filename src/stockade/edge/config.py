@@ -16,6 +16,7 @@ from stockade.policy import (
     AccessRule,
     Enforcement,
     FirewallRule,
+    NamedList,
     RateLimit,
     Snapshot,
     VerifyKey,
@@ -23,7 +24,9 @@ from stockade.policy import (
     ZoneError,
     check_known_keys,
     explain,
+    list_items,
 )
+from stockade.rules import NamedLists
 
 
 class ConfigError(ValueError):
@@ -184,9 +187,10 @@ def config_from_dict(raw: object, *, source: str) -> EdgeConfig:
         config.snapshot()
         # Compiled here too, so that a rule's error is the file's error, with its caret.
         for zone in config.zones:
+            lists = NamedLists(list_items(zone.lists))
             rules: list[FirewallRule | RateLimit] = [*zone.firewall_rules, *zone.rate_limits]
             for rule in rules:
-                compile_rule(rule, zone.name)
+                compile_rule(rule, zone.name, lists)
     except ZoneError as error:
         raise ConfigError(f"{source}: {error}") from None
     return config
@@ -213,6 +217,7 @@ _ZONE_TABLES: dict[str, type[msgspec.Struct]] = {
     "access_rules": AccessRule,
     "firewall_rules": FirewallRule,
     "rate_limits": RateLimit,
+    "lists": NamedList,
 }
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final
 from stockade.edge.lifecycle import SKIP_CHALLENGE, SKIP_RATE_LIMITS
 from stockade.edge.pages import Answer, FixedPage, Pages
 from stockade.policy import FirewallRule, RateLimit, Zone, ZoneError
-from stockade.rules import Filter, RequestValues, RuleError, compile
+from stockade.rules import Filter, NamedLists, RequestValues, RuleError, compile
 from stockade.rules.standard import Locate, decode_text
 
 if TYPE_CHECKING:
@@ -25,11 +25,13 @@ if TYPE_CHECKING:
 _SKIPS: Final = {"rate_limits": SKIP_RATE_LIMITS, "challenge": SKIP_CHALLENGE}
 
 
-def compile_rule(rule: FirewallRule | RateLimit, zone: str) -> Filter:
-    """The expression of a firewall rule or a rate limit compiled; ZoneError names the
-    zone and the rule."""
+def compile_rule(
+    rule: FirewallRule | RateLimit, zone: str, lists: NamedLists | None = None
+) -> Filter:
+    """The expression of a firewall rule or a rate limit compiled with the zone's named
+    lists; ZoneError names the zone and the rule."""
     try:
-        return compile(rule.expression)
+        return compile(rule.expression, lists=lists)
     except RuleError as error:
         kind = "rate limit" if isinstance(rule, RateLimit) else "firewall rule"
         raise ZoneError(f"Zone '{zone}', {kind} '{rule.id}':\n{error}") from None
@@ -38,8 +40,10 @@ def compile_rule(rule: FirewallRule | RateLimit, zone: str) -> Filter:
 class CompiledRule:
     __slots__ = ("action", "answer", "ends", "label", "matches", "skips")
 
-    def __init__(self, rule: FirewallRule, zone: str, pages: Pages) -> None:
-        self.matches = compile_rule(rule, zone).matches
+    def __init__(
+        self, rule: FirewallRule, zone: str, pages: Pages, lists: NamedLists | None
+    ) -> None:
+        self.matches = compile_rule(rule, zone, lists).matches
         self.action = rule.action
         # (zone, rule id, action): the metric's labels, made once.
         self.label = (zone, rule.id, rule.action)
@@ -59,9 +63,12 @@ class ZoneFirewall:
         pages: Pages,
         challenge: ZoneChallenge | None,
         locate: Locate | None,
+        lists: NamedLists | None = None,
     ) -> None:
         self.rules = [
-            CompiledRule(rule, zone.name, pages) for rule in zone.firewall_rules if rule.enabled
+            CompiledRule(rule, zone.name, pages, lists)
+            for rule in zone.firewall_rules
+            if rule.enabled
         ]
         self.challenge = challenge
         self.locate = locate

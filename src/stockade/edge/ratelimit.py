@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from stockade.edge.challenge import ZoneChallenge
     from stockade.edge.lifecycle import RequestContext
     from stockade.edge.shared_counters import SharedCounters
+    from stockade.rules import NamedLists
     from stockade.rules.standard import Locate
 
 # Keys longer than this (long header values) are counted by their hash.
@@ -110,8 +111,8 @@ class CompiledLimit:
         "requests",
     )
 
-    def __init__(self, limit: RateLimit, zone: str) -> None:
-        self.matches = compile_rule(limit, zone).matches
+    def __init__(self, limit: RateLimit, zone: str, lists: NamedLists | None = None) -> None:
+        self.matches = compile_rule(limit, zone, lists).matches
         # Most limits count every request: no need to make the request's values for them.
         self.always = limit.expression.strip() == "true"
         self.id = limit.id
@@ -199,9 +200,10 @@ class ZoneRateLimits:
         challenge: ZoneChallenge | None,
         locate: Locate | None,
         counters: RateCounters,
+        lists: NamedLists | None = None,
     ) -> None:
         self.limits = [
-            CompiledLimit(limit, zone.name) for limit in zone.rate_limits if limit.enabled
+            CompiledLimit(limit, zone.name, lists) for limit in zone.rate_limits if limit.enabled
         ]
         self.pages = pages
         self.challenge = challenge

@@ -11,7 +11,8 @@ from stockade.edge.firewall import ZoneFirewall
 from stockade.edge.origins import Origin, OriginRegistry
 from stockade.edge.pages import Pages
 from stockade.edge.ratelimit import RateCounters, ZoneRateLimits
-from stockade.policy import Snapshot, Zone
+from stockade.policy import Snapshot, Zone, list_items
+from stockade.rules import NamedLists
 from stockade.rules.standard import Locate
 
 if TYPE_CHECKING:
@@ -135,9 +136,13 @@ class RoutingTable:
                 access = ZoneAccess(zone, pages, countries, asns, challenge)
                 for kind in access.unmatched:
                     self.unmatched_access.setdefault(kind, []).append(zone.name)
-            firewall = ZoneFirewall(zone, pages, challenge, locate) if zone.firewall_rules else None
+            # One for the zone's rules and limits: each list is converted once.
+            lists = NamedLists(list_items(zone.lists)) if zone.lists else None
+            firewall = (
+                ZoneFirewall(zone, pages, challenge, locate, lists) if zone.firewall_rules else None
+            )
             rate_limits = (
-                ZoneRateLimits(zone, pages, challenge, locate, rate_counters)
+                ZoneRateLimits(zone, pages, challenge, locate, rate_counters, lists)
                 if zone.rate_limits and rate_counters is not None
                 else None
             )

@@ -35,6 +35,8 @@ SkippedPhase = Literal["rules", "rate_limits", "challenge"]
 BlockContentType = Literal["text/plain", "text/html", "application/json"]
 RateLimitAction = Literal["block", "challenge"]
 _RULE_ID = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?")
+# As rules write it after `$` (docs/rules.md, "Named lists").
+_LIST_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 MAX_BLOCK_BODY = 2048
 AccessAction = Literal["allow", "block", "challenge"]
 SECURITY_LEVELS: tuple[SecurityLevel, ...] = ("normal", "under_attack")
@@ -235,6 +237,24 @@ class RateLimit(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
             )
 
 
+class NamedList(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Values a zone's firewall rules and rate limits look up with `in $name`: IP
+    addresses and CIDR ranges, numbers (such as ASNs) or strings. The edge converts the
+    items to the type of the field a rule compares with them, when it compiles the rule."""
+
+    name: str
+    items: tuple[str | int, ...] = ()
+    # Why the list exists and where its items come from; never shown to visitors.
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not _LIST_NAME.fullmatch(self.name):
+            raise ZoneError(
+                f"List name '{self.name}' is not usable: use 1 to 64 letters, digits or "
+                "underscores, not starting with a digit, such as blocked_networks."
+            )
+
+
 class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """A customer site: the hostnames it answers to and the origins that serve it."""
 
@@ -263,6 +283,8 @@ class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     firewall_rules: tuple[FirewallRule, ...] = ()
     # Each counted on its own; the first one a request exceeds acts (docs/edge.md).
     rate_limits: tuple[RateLimit, ...] = ()
+    # What `in $name` looks up in the zone's firewall rules and rate limits.
+    lists: tuple[NamedList, ...] = ()
     # Share (0 to 1) of 200 responses of `sample_types` an edge sends to watch.
     sample_rate: float = 0.0
     sample_types: tuple[str, ...] = SAMPLE_TYPES
@@ -294,14 +316,21 @@ class Zone(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
         for kind, ids in (
             ("firewall rules", [rule.id for rule in self.firewall_rules]),
             ("rate limits", [limit.id for limit in self.rate_limits]),
+            ("lists", [named.name for named in self.lists]),
         ):
             if len(set(ids)) != len(ids):
                 repeated = next(id for id in ids if ids.count(id) > 1)
+                key = "name" if kind == "lists" else "id"
                 raise ZoneError(
-                    f"Zone '{self.name}' has two {kind} with the id '{repeated}': "
-                    "ids must be unique in a zone."
+                    f"Zone '{self.name}' has two {kind} with the {key} '{repeated}': "
+                    f"{key}s must be unique in a zone."
                 )
         validate_sampling(self.sample_rate, self.sample_types, zone=self.name)
+
+
+def list_items(lists: tuple[NamedList, ...]) -> dict[str, tuple[str | int, ...]]:
+    """The items of each named list, by name, as rules are compiled with them."""
+    return {named.name: named.items for named in lists}
 
 
 class Snapshot(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

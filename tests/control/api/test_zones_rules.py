@@ -10,7 +10,7 @@ WP_LOGIN = {
     "expression": 'http.request.uri.path eq "/wp-login.php"',
     "action": "block",
 }
-EMPTY = {"access_rules": [], "firewall_rules": [], "rate_limits": []}
+EMPTY = {"access_rules": [], "firewall_rules": [], "rate_limits": [], "lists": []}
 
 
 def test_rules_are_read_replaced_and_removed(control: Control) -> None:
@@ -21,7 +21,10 @@ def test_rules_are_read_replaced_and_removed(control: Control) -> None:
     rules = {
         "access_rules": [{"action": "block", "ips": ["192.0.2.0/24"]}],
         "firewall_rules": [WP_LOGIN],
-        "rate_limits": [{"id": "burst", "requests_per_period": 5}],
+        "rate_limits": [
+            {"id": "burst", "expression": "ip.src.asnum in $hosters", "requests_per_period": 5}
+        ],
+        "lists": [{"name": "hosters", "items": [64496, 64511], "description": "cloud ASNs"}],
     }
     response = control.client.put(
         "/v1/zones/forum/rules", json=rules, headers=control.auth("operator")
@@ -58,6 +61,14 @@ def test_bad_rules_are_422_with_the_sentence_and_change_nothing(control: Control
         (
             {"rate_limits": [{"id": "burst", "requests_per_period": 5, "periode": 10}]},
             "Zone 'forum': rate_limits[0] has an unknown key 'periode'; the keys are",
+        ),
+        (
+            {"firewall_rules": [{**WP_LOGIN, "expression": "ip.src.asnum in $hosters"}]},
+            "Zone 'forum', firewall rule 'wp-login':\nip.src.asnum in $hosters\n",
+        ),
+        (
+            {"lists": [{"name": "hosters", "items": [{"asn": 64496}]}]},
+            "Zone 'forum': lists[0].items[0]: Expected `int | str`, got `object`",
         ),
         ({"firewall_rule": []}, "The request is not valid: 'firewall_rule': Extra inputs"),
         ({"firewall_rules": ["true"]}, "The request is not valid: 'firewall_rules.0': Input"),

@@ -102,21 +102,24 @@ class Deleted(BaseModel):
 
 
 # Each rule is checked by the desk as an edge loads it, with the keys of a config file's
-# [[zones.access_rules]], [[zones.firewall_rules]] and [[zones.rate_limits]] (docs/edge.md).
+# [[zones.access_rules]], [[zones.firewall_rules]], [[zones.rate_limits]] and [[zones.lists]]
+# (docs/edge.md).
 _ACCESS_RULES = "Allow, block or challenge by address, CIDR block, country or ASN."
 _FIREWALL_RULES = "In order: an expression of the rules language and an action."
 _RATE_LIMITS = "Requests an expression matches, counted per visitor in fixed windows."
+_LISTS = "Named lists of addresses, numbers or strings that rules look up with `in $name`."
 Rules = list[dict[str, Any]]
 
 
 class ZoneRulesIn(BaseModel):
-    """The zone's three lists, each replaced whole; a list left out becomes empty."""
+    """The zone's rules and lists, each replaced whole; one left out becomes empty."""
 
     model_config = ConfigDict(extra="forbid")
 
     access_rules: Rules = Field(default_factory=list, description=_ACCESS_RULES)
     firewall_rules: Rules = Field(default_factory=list, description=_FIREWALL_RULES)
     rate_limits: Rules = Field(default_factory=list, description=_RATE_LIMITS)
+    lists: Rules = Field(default_factory=list, description=_LISTS)
 
 
 class ZoneRulesOut(BaseModel):
@@ -125,6 +128,7 @@ class ZoneRulesOut(BaseModel):
     access_rules: Rules = Field(description=_ACCESS_RULES)
     firewall_rules: Rules = Field(description=_FIREWALL_RULES)
     rate_limits: Rules = Field(description=_RATE_LIMITS)
+    lists: Rules = Field(description=_LISTS)
 
 
 class ZoneRulesChange(ZoneRulesOut):
@@ -257,7 +261,7 @@ def read_zone_rules(
     state: Annotated[ControlState, Depends(control_state)],
     _caller: Annotated[Caller, Depends(require("read"))],
 ) -> ZoneRulesOut:
-    """The zone's access rules, firewall rules and rate limits."""
+    """The zone's access rules, firewall rules, rate limits and named lists."""
     with state.database.read() as session:
         rules = zone_rules.get_zone_rules(session, name)
     return ZoneRulesOut(**zone_rules.rules_document(rules))
@@ -270,7 +274,7 @@ def replace_zone_rules(
     state: Annotated[ControlState, Depends(control_state)],
     _caller: Annotated[Caller, Depends(require("write"))],
 ) -> ZoneRulesChange:
-    """Replace the three lists at once; a rule an edge could not load is 422 with its
+    """Replace the rules and lists at once; a rule an edge could not load is 422 with its
     sentence, and nothing changes."""
     with state.database.write() as session:
         rules, revision = zone_rules.set_zone_rules(
@@ -279,5 +283,6 @@ def replace_zone_rules(
             access_rules=body.access_rules,
             firewall_rules=body.firewall_rules,
             rate_limits=body.rate_limits,
+            lists=body.lists,
         )
     return ZoneRulesChange(**zone_rules.rules_document(rules), revision=revision)
