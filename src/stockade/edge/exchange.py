@@ -364,8 +364,10 @@ class Exchange:
                 out.append(b"connection: keep-alive\r\n")
         lifecycle = protocol.edge.lifecycle
         lifecycle.response_filter(ctx, status, out)
-        if status == 200 and not no_body and ctx.route is not None and ctx.route.sample_rate:
-            self.sample = lifecycle.sample(ctx, headers)
+        route = ctx.route
+        if status == 200 and not no_body and route is not None and route.sample_rate:
+            # One count per response; the hook runs for the responses picked.
+            self.sample = lifecycle.sample(ctx, headers) if route.sample_picked() else None
         out.append(b"\r\n")
         self.out = out
         self.response_started = True

@@ -213,13 +213,13 @@ class Lifecycle:
         holds encoded header lines and may be added to."""
 
     def sample(self, ctx: RequestContext, headers: list[tuple[bytes, bytes]]) -> Sample | None:
-        """Fires with the origin's 200 response head in a zone whose sample_rate is above 0:
-        a Sample to keep the body in (edge/sampler.py), or None. An edge without a control
-        plane has nowhere to send samples and keeps none."""
+        """Fires with the head of an origin's 200 response that the zone's sample_rate
+        picked: a Sample to keep the body in (edge/sampler.py), or None. An edge without a
+        control plane has nowhere to send samples and keeps none."""
         route = ctx.route
         if self.edge.samples is None or route is None:
             return None
-        return sample_response(ctx, route.sample_rate, route.sample_types, headers)
+        return sample_response(ctx, route.sample_types, headers)
 
     def logging(self, ctx: RequestContext) -> None:
         """Fires when the exchange ends, whatever happened, with `ctx.error` if any."""

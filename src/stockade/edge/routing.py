@@ -11,6 +11,7 @@ from stockade.edge.firewall import ZoneFirewall
 from stockade.edge.origins import Origin, OriginRegistry
 from stockade.edge.pages import Pages
 from stockade.edge.ratelimit import RateCounters, ZoneRateLimits
+from stockade.edge.sampler import sample_gap
 from stockade.policy import Snapshot, Zone, list_items
 from stockade.rules import NamedLists
 from stockade.rules.standard import Locate
@@ -40,6 +41,7 @@ class ZoneRoute:
         "origin_host",
         "rate_limits",
         "read_timeout",
+        "sample_countdown",
         "sample_rate",
         "sample_types",
         "zone",
@@ -74,6 +76,8 @@ class ZoneRoute:
             if zone.sample_rate
             else _NO_TYPES
         )
+        # 200 responses to go by before the next one sampled, the one sampled included.
+        self.sample_countdown = sample_gap(self.sample_rate) if self.sample_rate else 0
         self._next = 0
 
     @property
@@ -87,6 +91,15 @@ class ZoneRoute:
                 [self._registry.get(url, verify) for url in self.zone.origins]
             )
         return origins
+
+    def sample_picked(self) -> bool:
+        """A 200 response of this zone is on its way: whether sampling picks it. One count
+        per response; the dice are rolled once per response picked."""
+        self.sample_countdown -= 1
+        if self.sample_countdown > 0:
+            return False
+        self.sample_countdown = sample_gap(self.sample_rate)
+        return True
 
     def pick_origin(self) -> Origin | None:
         """Round robin over the origins in rotation; None when every one is down."""

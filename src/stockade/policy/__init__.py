@@ -1,6 +1,16 @@
-"""The contract between control plane and edge: immutable, versioned snapshots of zones."""
+"""The contract between control plane and edge: immutable, versioned snapshots of zones,
+and the content samples edges send back for watch."""
 
 from stockade.policy.codec import check_known_keys, decode_snapshot, encode_snapshot, explain
+from stockade.policy.samples import (
+    MAX_SAMPLES,
+    SAMPLE_LIMIT,
+    SAMPLES_MEDIA_TYPE,
+    EdgeSample,
+    SampleBatch,
+    decode_samples,
+    encode_samples,
+)
 from stockade.policy.signing import (
     SignatureError,
     SignedSnapshot,
@@ -36,13 +46,18 @@ from stockade.policy.types import (
 __all__ = [
     "CHALLENGE_DIFFICULTY",
     "CLEARANCE_TTL",
+    "MAX_SAMPLES",
+    "SAMPLES_MEDIA_TYPE",
+    "SAMPLE_LIMIT",
     "SAMPLE_TYPES",
     "SECURITY_LEVELS",
     "AccessRule",
+    "EdgeSample",
     "Enforcement",
     "FirewallRule",
     "NamedList",
     "RateLimit",
+    "SampleBatch",
     "SecurityLevel",
     "SignatureError",
     "SignedSnapshot",
@@ -53,7 +68,9 @@ __all__ = [
     "ZoneError",
     "address_number",
     "check_known_keys",
+    "decode_samples",
     "decode_snapshot",
+    "encode_samples",
     "encode_snapshot",
     "explain",
     "list_items",

@@ -7,49 +7,43 @@ JSON document is its string values. A sample with no text in it is left out.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Final
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+import msgspec
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
 from selectolax.lexbor import LexborHTMLParser
 
 from stockade.control.api.watch_items import MAX_TEXT, store_items
 from stockade.control.auth import Caller, require
 from stockade.control.errors import ApiError
 from stockade.control.state import ControlState, control_state
+from stockade.policy import (
+    MAX_SAMPLES,
+    SAMPLE_LIMIT,
+    SAMPLES_MEDIA_TYPE,
+    SampleBatch,
+    decode_samples,
+    explain,
+)
 from stockade.watch.items import PushedItem
 
 router = APIRouter(prefix="/v1/edge", tags=["edge feed"])
 
-MAX_SAMPLES: Final = 500
 # Elements whose text a reader does not see.
 _HIDDEN: Final = ["script", "style", "noscript", "template", "head"]
-
-
-class EdgeSampleIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    zone: str = Field(min_length=1, max_length=63, description="The zone that served it.")
-    scheme: str = Field("https", pattern="^https?$", description="http or https.")
-    host: str = Field(min_length=1, max_length=255, description="The request's Host.")
-    path: str = Field(min_length=1, max_length=2000, description="The request's path and query.")
-    time: float = Field(ge=0, description="When it was served, in Unix seconds.")
-    request_id: str = Field(min_length=1, max_length=200, description="The edge's request id.")
-    content_type: str = Field(max_length=200, description="The response's Content-Type.")
-    body: str = Field(description="The response body (up to 64 KiB of it), in base64.")
-
-
-class EdgeSamplesIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    samples: list[EdgeSampleIn] = Field(
-        min_length=1, max_length=MAX_SAMPLES, description="1 to 500 samples."
-    )
+_BATCH_DOCUMENTATION: Final = {
+    "required": True,
+    "description": (
+        f"MessagePack: a map {{samples: [...]}} of 1 to {MAX_SAMPLES} maps {{zone, scheme, "
+        "host, path, time (Unix seconds), request_id, content_type, body (binary, the first "
+        f"{SAMPLE_LIMIT // 1024} KiB of the response body)}}."
+    ),
+    "content": {SAMPLES_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+}
 
 
 class EdgeSamplesOut(BaseModel):
@@ -58,17 +52,40 @@ class EdgeSamplesOut(BaseModel):
     empty: int = Field(description="Samples with no text in them, left out.")
 
 
-@router.post("/samples", response_model=EdgeSamplesOut)
+async def sample_batch(request: Request) -> SampleBatch:
+    """The batch in the request's body, decoded and checked."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != SAMPLES_MEDIA_TYPE:
+        raise ApiError(
+            415,
+            f"Samples are read as MessagePack only: send them with Content-Type "
+            f"{SAMPLES_MEDIA_TYPE}, not {media_type or 'no content type'}.",
+        )
+    try:
+        return decode_samples(await request.body())
+    except msgspec.ValidationError as error:
+        raise ApiError(422, f"The batch is not valid: {explain(error)}") from None
+    except msgspec.DecodeError:
+        raise ApiError(
+            422,
+            "The body is not MessagePack: encode the batch {samples: [...]} as MessagePack, "
+            "as docs/api.md describes.",
+        ) from None
+
+
+@router.post(
+    "/samples", response_model=EdgeSamplesOut, openapi_extra={"requestBody": _BATCH_DOCUMENTATION}
+)
 def receive_samples(
-    body: EdgeSamplesIn,
-    state: Annotated[ControlState, Depends(control_state)],
     _caller: Annotated[Caller, Depends(require("feed"))],
+    state: Annotated[ControlState, Depends(control_state)],
+    body: Annotated[SampleBatch, Depends(sample_batch)],
 ) -> EdgeSamplesOut:
     """Store and analyse a batch of samples, all or none (an edge token may send them), as
     POST /v1/watch/items does."""
     items = []
-    for position, sample in enumerate(body.samples):
-        text = sample_text(sample.content_type, _decoded(sample.body, position))[:MAX_TEXT]
+    for sample in body.samples:
+        text = sample_text(sample.content_type, sample.body)[:MAX_TEXT]
         if text:
             items.append(
                 PushedItem(
@@ -134,13 +151,3 @@ def _strings(value: object) -> Iterator[str]:
     elif isinstance(value, dict):
         for item in value.values():
             yield from _strings(item)
-
-
-def _decoded(body: str, position: int) -> bytes:
-    try:
-        return base64.b64decode(body, validate=True)
-    except (binascii.Error, ValueError):
-        raise ApiError(
-            422,
-            f"The body of sample {position} is not base64: send the response body base64-encoded.",
-        ) from None
