@@ -26,6 +26,7 @@ REQUEST_PATH = [
     "src/stockade/edge/metrics.py",
     "src/stockade/edge/runtime.py",
     "src/stockade/edge/ratelimit.py",
+    "src/stockade/edge/sampler.py",
 ]
 
 
