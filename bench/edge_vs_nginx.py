@@ -358,10 +358,19 @@ def describe(run: Run, label: str) -> str:
 
 
 def benchmark(
-    proxies: list[Proxy], origin_pid: int, rounds: int, duration: float, warmup: float
+    proxies: list[Proxy],
+    origin_pid: int,
+    rounds: int,
+    duration: float,
+    warmup: float,
+    warmups: list[Run] | None = None,
 ) -> list[Run]:
+    """The runs of every round, in order; the warm-up runs go to `warmups` if given."""
     for proxy in proxies:
-        print(describe(measure(proxy, origin_pid, warmup), "warm-up"), flush=True)
+        run = measure(proxy, origin_pid, warmup)
+        print(describe(run, "warm-up"), flush=True)
+        if warmups is not None:
+            warmups.append(run)
         time.sleep(SETTLE)
     runs = []
     for index in range(rounds):

@@ -12,15 +12,22 @@ under valgrind's callgrind: the same figure on every run of the same build, howe
 the machine (the difference between runs of 12,000 and 2,000 requests, divided by
 10,000, so that start-up cancels out).
 
+With `--sample-rate R` the zone samples its responses at R for watch, and the worker's
+sender posts them, as an edge does, to a sink in another process on loopback (which
+only reads them): the figures are then the CPU time of the whole process (the posts'
+system calls included) at rate 0 and at R, and what one sample costs.
+
     .venv/bin/python bench/request_path.py [--requests 200000] [--rounds 5]
     .venv/bin/python bench/request_path.py --profile        # where the time goes
     .venv-compiled/bin/python bench/request_path.py --instructions   # needs valgrind
+    .venv-compiled/bin/python bench/request_path.py --sample-rate 1 [--instructions]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import os
 import pstats
@@ -30,24 +37,29 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import uvloop
+from harness import ROOT
+from tests.support.loopback_server import QuietHandler, loopback_server
 
 from stockade.edge.config import EdgeSettings
 from stockade.edge.protocol import HttpProtocol
 from stockade.edge.runtime import Edge
+from stockade.edge.sampler import BATCH_SIZE
 from stockade.edge.upstream import UpstreamConnection
-from stockade.policy import Snapshot, Zone
+from stockade.policy import SigningKey, Snapshot, Zone
 
 ORIGIN = "http://127.0.0.1:9"
+MEDIA_TYPE = "application/octet-stream"
 REQUEST = b"GET /file.bin HTTP/1.1\r\nHost: bench.example\r\n\r\n"
 BODY = b"x" * 2048
 RESPONSE = (
     b"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Tue, 24 Nov 2026 12:00:00 GMT\r\n"
-    b"Content-Type: application/octet-stream\r\nContent-Length: %d\r\n"
+    b"Content-Type: %s\r\nContent-Length: %d\r\n"
     b'Last-Modified: Tue, 24 Nov 2026 11:00:00 GMT\r\nConnection: keep-alive\r\nETag: "x"\r\n'
-    b"Accept-Ranges: bytes\r\n\r\n%s" % (len(BODY), BODY)
+    b"Accept-Ranges: bytes\r\n\r\n%s" % (MEDIA_TYPE.encode(), len(BODY), BODY)
 )
 
 
@@ -75,12 +87,26 @@ class NullTransport(asyncio.Transport):
         pass
 
 
-def request_loop(requests: int) -> float:
-    """Proxy `requests` requests through one keep-alive pair; returns µs per request."""
+def request_loop(requests: int, sample_rate: float = 0.0, control_url: str = "") -> float:
+    """Proxy `requests` requests through one keep-alive pair; returns µs per request.
+
+    With a `control_url` the worker sends its samples there, and the figure is CPU time."""
     loop = uvloop.new_event_loop()
     try:
-        zone = Zone(name="bench", hostnames=("bench.example",), origins=(ORIGIN,))
-        edge = Edge(EdgeSettings(), Snapshot(revision=1, zones=(zone,)), loop)
+        zone = Zone(
+            name="bench",
+            hostnames=("bench.example",),
+            origins=(ORIGIN,),
+            sample_rate=sample_rate,
+            sample_types=(MEDIA_TYPE,),
+        )
+        key = SigningKey.generate().verify_key().to_text()
+        settings = (
+            EdgeSettings(control_url=control_url, control_key=key)
+            if control_url
+            else EdgeSettings()
+        )
+        edge = Edge(settings, Snapshot(revision=1, zones=(zone,)), loop)
         visitor = HttpProtocol(edge, b"http")
         visitor.connection_made(NullTransport(("127.0.0.1", 40000)))
         origin = edge.registry.get(ORIGIN, True)
@@ -89,11 +115,14 @@ def request_loop(requests: int) -> float:
         origin.open_connections += 1
         origin.idle.append(upstream)
         send, reply = visitor.data_received, upstream.data_received
-        started = time.perf_counter()
-        for _ in range(requests):
-            send(REQUEST)
-            reply(RESPONSE)
-        elapsed = time.perf_counter() - started
+        if control_url:
+            elapsed = loop.run_until_complete(sending_samples(edge, send, reply, requests))
+        else:
+            started = time.perf_counter()
+            for _ in range(requests):
+                send(REQUEST)
+                reply(RESPONSE)
+            elapsed = time.perf_counter() - started
         proxied = edge.metrics.requests.get("bench", {}).get(200, 0)
         if proxied != requests:
             raise SystemExit(f"only {proxied} of {requests} requests were proxied")
@@ -102,7 +131,63 @@ def request_loop(requests: int) -> float:
         loop.close()
 
 
-def instructions_per_request() -> int:
+async def sending_samples(
+    edge: Edge, send: Callable[[bytes], None], reply: Callable[[bytes], None], requests: int
+) -> float:
+    """The requests in runs of 100, the sender posting between runs as it would between
+    two reads of an edge's loop; returns the process's CPU seconds until the last sample
+    is sent (waiting for the sink is not CPU)."""
+    samples = edge.samples
+    assert samples is not None
+    samples.start(asyncio.get_running_loop())
+    started = time.process_time()
+    for done in range(0, requests, 100):
+        for _ in range(min(100, requests - done)):
+            send(REQUEST)
+            reply(RESPONSE)
+        await asyncio.sleep(0)
+        # A batch is on its way: the queue would fill and drop before it is answered.
+        while len(samples.waiting) >= BATCH_SIZE:
+            await asyncio.sleep(0.005)
+    while samples.waiting:  # the last batch leaves within a second
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)  # its answer
+    elapsed = time.process_time() - started
+    samples.stop()
+    await asyncio.sleep(0)  # the sender's cancellation
+    if set(edge.metrics.samples) - {"sent"}:
+        raise SystemExit(f"samples were not all sent: {edge.metrics.samples}")
+    return elapsed
+
+
+@contextlib.contextmanager
+def sample_sink() -> Iterator[str]:
+    """A control plane stand-in in another process that reads each batch and answers 200;
+    yields its URL."""
+    sink = subprocess.Popen(
+        [sys.executable, __file__, "--sink"], stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    try:
+        assert sink.stdout is not None
+        yield sink.stdout.readline().strip()
+    finally:
+        sink.terminate()
+        sink.wait()
+
+
+def serve_sink() -> None:
+    class Sink(QuietHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["content-length"]))
+            self.answer(200, b'{"stored": 0, "duplicates": 0, "empty": 0}')
+
+    with loopback_server(Sink) as url:
+        print(url, flush=True)
+        while True:
+            time.sleep(3600)
+
+
+def instructions_per_request(*options: str) -> int:
     if shutil.which("valgrind") is None:
         raise SystemExit("--instructions needs valgrind: apt-get install valgrind")
     counts = []
@@ -119,6 +204,7 @@ def instructions_per_request() -> int:
                 "--rounds",
                 "1",
                 "--no-warmup",
+                *options,
             ],
             capture_output=True,
             text=True,
@@ -132,6 +218,31 @@ def instructions_per_request() -> int:
     return (counts[1] - counts[0]) // 10_000
 
 
+def sampling(args: argparse.Namespace) -> None:
+    """The request path at rate 0 and at --sample-rate, the sender posting to a sink."""
+    rate = args.sample_rate
+    with sample_sink() as url:
+        if args.instructions:
+            counts = [
+                instructions_per_request("--sample-rate", str(chosen), "--control-url", url)
+                for chosen in (0.0, rate)
+            ]
+            print(f"sampling at 0: {counts[0]:,} instructions per request")
+            print(f"sampling at {rate:g}: {counts[1]:,} instructions per request")
+            print(f"one sample: {(counts[1] - counts[0]) / rate:,.0f} instructions")
+            return
+        if not args.no_warmup:
+            request_loop(args.requests // 10, rate, url)
+        results: dict[float, list[float]] = {0.0: [], rate: []}
+        for _ in range(args.rounds):
+            for chosen in results:
+                results[chosen].append(request_loop(args.requests, chosen, url))
+    off, on = (statistics.median(chosen) for chosen in results.values())
+    print(f"sampling at 0: {off:.2f} µs of CPU per request (median of {args.rounds})")
+    print(f"sampling at {rate:g}: {on:.2f} µs of CPU per request (median of {args.rounds})")
+    print(f"one sample: {(on - off) / rate:.2f} µs")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200_000)
@@ -140,8 +251,24 @@ def main() -> None:
     parser.add_argument(
         "--instructions", action="store_true", help="count instructions per request (valgrind)"
     )
+    parser.add_argument(
+        "--sample-rate", type=float, help="sample at this rate, sending to a sink, against 0"
+    )
     parser.add_argument("--no-warmup", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--control-url", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--sink", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sink:
+        serve_sink()
+        return
+    if args.control_url:  # one run under callgrind, for sampling()
+        request_loop(args.requests, args.sample_rate, args.control_url)
+        return
+    if args.sample_rate is not None:
+        if not 0 < args.sample_rate <= 1:
+            parser.error("--sample-rate must be above 0 and at most 1.")
+        sampling(args)
+        return
     if args.instructions:
         print(f"request path: {instructions_per_request():,} instructions per request")
         return

@@ -151,11 +151,16 @@ def main() -> None:
                         time.sleep(0.2)
             # This process: the stand-ins' threads, and waiting for wrk.
             script_cpu, script_wall = time.process_time(), time.monotonic()
-            runs = benchmark([plain, sampled], origin.pid, args.rounds, args.duration, args.warmup)
+            warmups: list[Run] = []
+            runs = benchmark(
+                [plain, sampled], origin.pid, args.rounds, args.duration, args.warmup, warmups
+            )
             time.sleep(2)  # the last batch
             script_cpu = time.process_time() - script_cpu
             script_wall = time.monotonic() - script_wall
-    report(args.rate, runs, sum(samples), sum(plain_samples), started, version)
+    # Samples of the warm-up are received too: count its requests with them.
+    served = sum(run.requests for run in [*runs, *warmups] if run.proxy == sampled.name)
+    report(args.rate, runs, sum(samples) / max(served, 1), sum(plain_samples), started, version)
     print(
         f"the stand-in control planes and this script used {script_cpu:.2f} s of CPU in "
         f"{script_wall:.0f} s ({100 * script_cpu / script_wall:.1f}% of a CPU)"
@@ -165,14 +170,14 @@ def main() -> None:
 def report(
     rate: float,
     runs: list[Run],
-    samples: int,
+    share: float,
     plain_samples: int,
     started: datetime.datetime,
     version: str,
 ) -> None:
+    """`share`: samples received per request the sampling edge served."""
     off, sampling = runs[0::2], runs[1::2]
     label = f"at {rate:g}"
-    served = sum(run.requests for run in sampling)
     print()
     print(f"{started:%Y-%m-%d %H:%M %Z}; {machine_description()}; {version}")
     cpu = {}
@@ -185,9 +190,8 @@ def report(
             f"request (kernel {kernel:.1f}), over {len(chosen)} rounds"
         )
     print(
-        f"samples received: {samples:,} for {served:,} requests measured "
-        f"({samples / max(served, 1):.1%}, warm-up included); none from the edge that "
-        f"does not sample: {plain_samples == 0}"
+        f"samples received: {share:.1%} of the requests the sampling edge served; none from "
+        f"the edge that does not sample: {plain_samples == 0}"
     )
     cpu_ratios = [
         on.cpu_us_per_request / plain.cpu_us_per_request
@@ -198,7 +202,7 @@ def report(
         for plain, on in zip(off, sampling, strict=True)
     ]
     extra = statistics.median(cpu_ratios) - 1
-    per_sample = (cpu[label] - cpu["off"]) / rate if rate else 0.0
+    per_sample = (cpu[label] - cpu["off"]) / share if share else 0.0
     print(
         f"edge CPU per request with sampling: {extra:+.1%} (median of per-round ratios "
         f"{', '.join(f'{ratio:.3f}' for ratio in cpu_ratios)}), about {per_sample:.1f} µs "
