@@ -124,12 +124,19 @@ def test_gaps_pick_the_share_of_responses_the_rate_asks() -> None:
     assert 0.08 < gaps.count(1) / len(gaps) < 0.12
 
 
-def test_a_zone_route_picks_responses_at_its_rate() -> None:
-    zone = msgspec.structs.replace(ZONE, sample_rate=0.25)
-    route = ZoneRoute(zone, None, None)  # type: ignore[arg-type]
-    picked = sum(route.sample_picked() for _ in range(40_000))
+def test_a_zone_route_picks_responses_at_its_rate(loop: asyncio.AbstractEventLoop) -> None:
+    def route(rate: float) -> ZoneRoute:
+        zone = msgspec.structs.replace(ZONE, sample_rate=rate)
+        found = Edge(EdgeSettings(), Snapshot(revision=1, zones=(zone,)), loop).table.lookup(
+            b"forum.example"
+        )
+        assert found is not None
+        return found
+
+    quarter = route(0.25)
+    picked = sum(quarter.sample_picked() for _ in range(40_000))
     assert 9_400 < picked < 10_600
-    always = ZoneRoute(msgspec.structs.replace(ZONE, sample_rate=1.0), None, None)  # type: ignore[arg-type]
+    always = route(1.0)
     assert all(always.sample_picked() for _ in range(100))
 
 
