@@ -3,7 +3,6 @@ batch is decoded."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import msgspec
@@ -17,24 +16,14 @@ from stockade.policy import (
     encode_samples,
     explain,
 )
-
-
-def sample(**fields: Any) -> dict[str, Any]:
-    return {
-        "zone": "forum",
-        "scheme": "https",
-        "host": "forum.example",
-        "path": "/t/1?page=2",
-        "time": time.time(),
-        "request_id": "r1",
-        "content_type": "text/html",
-        "body": b"<p>hello</p>",
-        **fields,
-    }
+from tests.support.samples import sample_fields
 
 
 def test_a_batch_round_trips_with_its_bodies_as_bytes() -> None:
-    samples = [EdgeSample(**sample(body=bytes(range(256)))), EdgeSample(**sample(body=b""))]
+    samples = [
+        EdgeSample(**sample_fields(body=bytes(range(256)))),
+        EdgeSample(**sample_fields(body=b"")),
+    ]
     data = encode_samples(samples)
     assert decode_samples(data).samples == samples
     # The body travels as it is: no base64, and no more than its length plus a header.
@@ -46,12 +35,15 @@ def test_a_batch_round_trips_with_its_bodies_as_bytes() -> None:
     ("batch", "problem"),
     [
         ({"samples": []}, "samples: Expected `array` of length >= 1"),
-        ({"samples": [sample()] * (MAX_SAMPLES + 1)}, f"of length <= {MAX_SAMPLES}"),
-        ({"samples": [sample(), sample(scheme="ftp")]}, "samples[1].scheme: Expected `str`"),
-        ({"samples": [sample(zone="")]}, "samples[0].zone: Expected `str` of length >= 1"),
-        ({"samples": [sample(time=-1.0)]}, "samples[0].time: Expected `float` >= 0.0"),
-        ({"samples": [sample(body=b"x" * (SAMPLE_LIMIT + 1))]}, "samples[0].body"),
-        ({"samples": [sample(body="text")]}, "samples[0].body: Expected `bytes`, got `str`"),
+        ({"samples": [sample_fields()] * (MAX_SAMPLES + 1)}, f"of length <= {MAX_SAMPLES}"),
+        (
+            {"samples": [sample_fields(), sample_fields(scheme="ftp")]},
+            "samples[1].scheme: Expected `str`",
+        ),
+        ({"samples": [sample_fields(zone="")]}, "samples[0].zone: Expected `str` of length >= 1"),
+        ({"samples": [sample_fields(time=-1.0)]}, "samples[0].time: Expected `float` >= 0.0"),
+        ({"samples": [sample_fields(body=b"x" * (SAMPLE_LIMIT + 1))]}, "samples[0].body"),
+        ({"samples": [sample_fields(body="text")]}, "samples[0].body: Expected `bytes`, got `str`"),
         ({"samples": [{"zone": "forum"}]}, "missing required field `scheme`"),
     ],
 )

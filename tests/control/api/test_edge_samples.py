@@ -5,7 +5,6 @@ stored."""
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import httpx
@@ -17,6 +16,7 @@ from stockade.control.api.edge_samples import html_text, json_text, sample_text
 from stockade.policy import SAMPLES_MEDIA_TYPE
 from stockade.store.models import WatchItemRecord
 from tests.control.conftest import Control
+from tests.support.samples import sample_fields
 
 THREAT_PAGE = (
     "<html><head><title>t</title><style>p {color: red}</style></head><body>"
@@ -27,17 +27,7 @@ THREAT_PAGE = (
 def sample(
     request_id: str = "r1", body: bytes = THREAT_PAGE.encode(), **fields: Any
 ) -> dict[str, Any]:
-    return {
-        "zone": "forum",
-        "scheme": "https",
-        "host": "forum.example",
-        "path": "/t/1?page=2",
-        "time": time.time(),
-        "request_id": request_id,
-        "content_type": "text/html; charset=utf-8",
-        "body": body,
-        **fields,
-    }
+    return sample_fields(request_id, body, **fields)
 
 
 def post(control: Control, samples: list[dict[str, Any]], role: str = "edge") -> httpx.Response:
