@@ -122,6 +122,7 @@ def test_gaps_pick_the_share_of_responses_the_rate_asks() -> None:
     assert 9.7 < sum(gaps) / len(gaps) < 10.3
     # As with a die per response, one response in ten of those after a pick is picked.
     assert 0.08 < gaps.count(1) / len(gaps) < 0.12
+    assert sample_gap(5e-324) > 10**15
 
 
 def test_a_zone_route_picks_responses_at_its_rate(loop: asyncio.AbstractEventLoop) -> None:

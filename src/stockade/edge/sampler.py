@@ -53,6 +53,7 @@ BATCH_INTERVAL: Final = 1.0
 # How long a post may take, connecting included, before its batch is counted as failed.
 SEND_TIMEOUT: Final = 10.0
 SAMPLES_PATH: Final = "/v1/edge/samples"
+_LONGEST_GAP: Final = float(2**53)
 
 
 class Sample:
@@ -98,7 +99,8 @@ def sample_gap(rate: float) -> int:
     die rolled for every response, which would cost each response a call to random()."""
     if rate >= 1.0:
         return 1
-    return int(math.log(1.0 - random()) / math.log1p(-rate)) + 1
+    # Capped: at a rate near the smallest float the quotient reaches infinity.
+    return int(min(math.log(1.0 - random()) / math.log1p(-rate), _LONGEST_GAP)) + 1
 
 
 def sample_response(
