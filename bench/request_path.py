@@ -38,6 +38,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import uvloop
@@ -100,12 +101,10 @@ def request_loop(requests: int, sample_rate: float = 0.0, control_url: str = "")
             sample_rate=sample_rate,
             sample_types=(MEDIA_TYPE,),
         )
-        key = SigningKey.generate().verify_key().to_text()
-        settings = (
-            EdgeSettings(control_url=control_url, control_key=key)
-            if control_url
-            else EdgeSettings()
-        )
+        settings = EdgeSettings()
+        if control_url:
+            key = SigningKey.generate().verify_key().to_text()
+            settings = EdgeSettings(control_url=control_url, control_key=key)
         edge = Edge(settings, Snapshot(revision=1, zones=(zone,)), loop)
         visitor = HttpProtocol(edge, b"http")
         visitor.connection_made(NullTransport(("127.0.0.1", 40000)))
@@ -165,7 +164,10 @@ def sample_sink() -> Iterator[str]:
     """A control plane stand-in in another process that reads each batch and answers 200;
     yields its URL."""
     sink = subprocess.Popen(
-        [sys.executable, __file__, "--sink"], stdout=subprocess.PIPE, text=True, cwd=ROOT
+        [sys.executable, str(Path(__file__).resolve()), "--sink"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     try:
         assert sink.stdout is not None
