@@ -26,6 +26,9 @@ REQUEST_PATH = [
     "src/stockade/edge/metrics.py",
     "src/stockade/edge/runtime.py",
     "src/stockade/edge/ratelimit.py",
+    "src/stockade/edge/firewall.py",
+    "src/stockade/rules/standard.py",
+    "src/stockade/rules/addresses.py",
 ]
 
 

@@ -12,7 +12,11 @@ under valgrind's callgrind: the same figure on every run of the same build, howe
 the machine (the difference between runs of 12,000 and 2,000 requests, divided by
 10,000, so that start-up cancels out).
 
-    .venv/bin/python bench/request_path.py [--requests 200000] [--rounds 5]
+`--zone limits` gives the zone the 2 rate limits of `security_overhead.py`, `--zone rules`
+its 50 firewall rules and 2 rate limits (none of which stops the request): the difference
+with `--zone none` is what they cost one request.
+
+    .venv/bin/python bench/request_path.py [--requests 200000] [--rounds 5] [--zone rules]
     .venv/bin/python bench/request_path.py --profile        # where the time goes
     .venv-compiled/bin/python bench/request_path.py --instructions   # needs valgrind
 """
@@ -30,15 +34,18 @@ import statistics
 import subprocess
 import sys
 import time
+import tomllib
 from typing import Any
 
+import msgspec
 import uvloop
+from security_overhead import rate_limit_tables, security_tables
 
 from stockade.edge.config import EdgeSettings
 from stockade.edge.protocol import HttpProtocol
 from stockade.edge.runtime import Edge
 from stockade.edge.upstream import UpstreamConnection
-from stockade.policy import Snapshot, Zone
+from stockade.policy import FirewallRule, RateLimit, Snapshot, Zone
 
 ORIGIN = "http://127.0.0.1:9"
 REQUEST = b"GET /file.bin HTTP/1.1\r\nHost: bench.example\r\n\r\n"
@@ -75,11 +82,26 @@ class NullTransport(asyncio.Transport):
         pass
 
 
-def request_loop(requests: int) -> float:
+# --zone: the security settings of security_overhead.py's edges, as [[zones.*]] tables.
+ZONES = {"none": lambda: "", "limits": rate_limit_tables, "rules": security_tables}
+
+
+def bench_zone(security: str) -> Zone:
+    tables = tomllib.loads(ZONES[security]()).get("zones", {})
+    return Zone(
+        name="bench",
+        hostnames=("bench.example",),
+        origins=(ORIGIN,),
+        firewall_rules=tuple(msgspec.convert(tables.get("firewall_rules", []), list[FirewallRule])),
+        rate_limits=tuple(msgspec.convert(tables.get("rate_limits", []), list[RateLimit])),
+    )
+
+
+def request_loop(requests: int, security: str = "none") -> float:
     """Proxy `requests` requests through one keep-alive pair; returns µs per request."""
     loop = uvloop.new_event_loop()
     try:
-        zone = Zone(name="bench", hostnames=("bench.example",), origins=(ORIGIN,))
+        zone = bench_zone(security)
         edge = Edge(EdgeSettings(), Snapshot(revision=1, zones=(zone,)), loop)
         visitor = HttpProtocol(edge, b"http")
         visitor.connection_made(NullTransport(("127.0.0.1", 40000)))
@@ -102,7 +124,7 @@ def request_loop(requests: int) -> float:
         loop.close()
 
 
-def instructions_per_request() -> int:
+def instructions_per_request(security: str) -> int:
     if shutil.which("valgrind") is None:
         raise SystemExit("--instructions needs valgrind: apt-get install valgrind")
     counts = []
@@ -119,6 +141,8 @@ def instructions_per_request() -> int:
                 "--rounds",
                 "1",
                 "--no-warmup",
+                "--zone",
+                security,
             ],
             capture_output=True,
             text=True,
@@ -140,21 +164,28 @@ def main() -> None:
     parser.add_argument(
         "--instructions", action="store_true", help="count instructions per request (valgrind)"
     )
+    parser.add_argument(
+        "--zone",
+        choices=list(ZONES),
+        default="none",
+        help="the zone's firewall rules and rate limits, as security_overhead.py's edges",
+    )
     parser.add_argument("--no-warmup", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.instructions:
-        print(f"request path: {instructions_per_request():,} instructions per request")
+        count = instructions_per_request(args.zone)
+        print(f"request path ({args.zone}): {count:,} instructions per request")
         return
     if args.profile:
         profile = cProfile.Profile()
-        profile.runcall(request_loop, args.requests)
+        profile.runcall(request_loop, args.requests, args.zone)
         pstats.Stats(profile).sort_stats("tottime").print_stats(25)
         return
     if not args.no_warmup:
-        request_loop(args.requests // 10)
-    results = [request_loop(args.requests) for _ in range(args.rounds)]
+        request_loop(args.requests // 10, args.zone)
+    results = [request_loop(args.requests, args.zone) for _ in range(args.rounds)]
     print(" ".join(f"{us:.2f}" for us in results))
-    print(f"request path: {statistics.median(results):.2f} µs per request (median)")
+    print(f"request path ({args.zone}): {statistics.median(results):.2f} µs per request (median)")
 
 
 if __name__ == "__main__":

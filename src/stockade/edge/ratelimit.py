@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Final
 from stockade.edge.firewall import compile_rule, request_values
 from stockade.edge.pages import WAIT, Answer, Pages
 from stockade.policy import RateLimit, Zone
+from stockade.rules import Filter, FilterList
 
 if TYPE_CHECKING:
     from stockade.edge.challenge import ZoneChallenge
@@ -100,9 +101,9 @@ class CompiledLimit:
     __slots__ = (
         "action",
         "always",
+        "filter",
         "id",
         "label",
-        "matches",
         "mitigation_timeout",
         "parts",
         "period",
@@ -111,7 +112,7 @@ class CompiledLimit:
     )
 
     def __init__(self, limit: RateLimit, zone: str) -> None:
-        self.matches = compile_rule(limit, zone).matches
+        self.filter: Filter = compile_rule(limit, zone)
         # Most limits count every request: no need to make the request's values for them.
         self.always = limit.expression.strip() == "true"
         self.id = limit.id
@@ -132,7 +133,10 @@ class CompiledLimit:
         """The counter key of this request: zone, limit, address, other characteristics."""
         if not self.parts:
             return self.prefix + ctx.client_ip.encode()
-        key = b"\x00".join([ctx.client_ip.encode(), *(part(ctx) for part in self.parts)])
+        pieces = [ctx.client_ip.encode()]
+        for part in self.parts:
+            pieces.append(part(ctx))
+        key = b"\x00".join(pieces)
         if len(key) > _LONG_KEY:
             key = hashlib.blake2b(key, digest_size=16).digest()
         return self.prefix + key
@@ -190,7 +194,8 @@ class RateCounters:
 
 
 class ZoneRateLimits:
-    """Every enabled rate limit of one zone, in order."""
+    """Every enabled rate limit of one zone, in order; their expressions compiled into
+    one function (stockade.rules.FilterList) unless every limit counts every request."""
 
     def __init__(
         self,
@@ -203,6 +208,8 @@ class ZoneRateLimits:
         self.limits = [
             CompiledLimit(limit, zone.name) for limit in zone.rate_limits if limit.enabled
         ]
+        self.every_request = all(limit.always for limit in self.limits)
+        self.matching = FilterList([limit.filter for limit in self.limits]).matching
         self.pages = pages
         self.challenge = challenge
         self.locate = locate
@@ -211,13 +218,13 @@ class ZoneRateLimits:
     def check(self, ctx: RequestContext) -> Answer | None:
         """Count the request against each limit it matches: the answer of the first one
         it exceeds, None if it exceeds none, or WAIT while Redis counts."""
-        matched = []
-        for limit in self.limits:
-            if limit.always or limit.matches(request_values(ctx, self.locate)):
-                matched.append(limit)
-        if not matched:
-            return None
-        keys = [limit.key(ctx) for limit in matched]
+        if self.every_request:
+            matched = self.limits
+        else:
+            limits = self.limits
+            matched = [limits[index] for index in self.matching(request_values(ctx, self.locate))]
+            if not matched:
+                return None
         counters = self.counters
         shared = counters.shared
         now = counters.clock()
@@ -226,7 +233,7 @@ class ZoneRateLimits:
             def answered(result: tuple[int, float] | None) -> None:
                 if result is None:  # Redis failed or was late: count here instead
                     counters.counted("fallback")
-                    answer = self.count_locally(ctx, matched, keys, counters.clock())
+                    answer = self.count_locally(ctx, matched, counters.clock())
                 else:
                     counters.counted("redis")
                     index, held = result
@@ -240,17 +247,17 @@ class ZoneRateLimits:
                 if resume is not None:
                     resume(answer)
 
-            shared.count(matched, keys, now, answered)
+            shared.count(matched, [limit.key(ctx) for limit in matched], now, answered)
             return WAIT
         counters.counted("local" if shared is None else "fallback")
-        return self.count_locally(ctx, matched, keys, now)
+        return self.count_locally(ctx, matched, now)
 
     def count_locally(
-        self, ctx: RequestContext, matched: list[CompiledLimit], keys: list[bytes], now: float
+        self, ctx: RequestContext, matched: list[CompiledLimit], now: float
     ) -> Answer | None:
-        hit = self.counters.local.hit
-        for limit, key in zip(matched, keys, strict=True):
-            held = hit(key, limit, now)
+        local = self.counters.local
+        for limit in matched:
+            held = local.hit(limit.key(ctx), limit, now)
             if held:
                 return self.act(ctx, limit, held)
         return None

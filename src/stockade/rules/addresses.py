@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import socket
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from stockade.rules.ast import Network
 
@@ -58,13 +57,10 @@ class RangeSet:
         index = bisect_right(self._starts, key) - 1
         return index >= 0 and key <= self._ends[index]
 
-    def test(self, read: Callable[[Any], int]) -> Callable[[Any], bool]:
-        """A predicate of `read(values) in self`, with the bisection inline: one call
-        fewer per request than going through `in`."""
-        starts, ends = self._starts, self._ends
-        return lambda values: (
-            (index := bisect_right(starts, key := read(values))) > 0 and key <= ends[index - 1]
-        )
+    def bounds(self) -> tuple[list[int], list[int]]:
+        """The starts and the ends of the ranges, in order (compiled rules look them up
+        inline)."""
+        return self._starts, self._ends
 
     def __len__(self) -> int:
         """How many disjoint ranges remain after merging."""

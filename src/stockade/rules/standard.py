@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from operator import attrgetter
+from typing import Any
 
 from stockade.rules.addresses import ip_key
-from stockade.rules.scheme import BOOL, INT, IP, STRING, Field, Scheme, array_of, map_of
+from stockade.rules.scheme import BOOL, INT, IP, STRING, Field, Scheme, Type, array_of, map_of
 
 
 def decode_text(raw: bytes) -> str:
@@ -156,95 +157,102 @@ class RequestValues:
         return found
 
 
+def _attribute_field(
+    name: str, type: Type, attribute: str, meaning: str, example: str, **more: Any
+) -> Field:
+    """A field that is an attribute of RequestValues."""
+    return Field(name, type, attrgetter(attribute), meaning, example, attribute=attribute, **more)
+
+
 STANDARD_SCHEME = Scheme(
     [
-        Field(
-            "http.host", STRING, attrgetter("host"), "The Host header, as sent.", '"forum.example"'
+        _attribute_field(
+            "http.host", STRING, "host", "The Host header, as sent.", '"forum.example"'
         ),
-        Field(
+        _attribute_field(
             "http.request.method",
             STRING,
-            attrgetter("method"),
+            "method",
             "The request method, in capitals.",
             '"POST"',
         ),
-        Field(
+        _attribute_field(
             "http.request.uri",
             STRING,
-            attrgetter("uri"),
+            "uri",
             "The path and, after a ?, the query string.",
             '"/search?q=x"',
         ),
-        Field(
+        _attribute_field(
             "http.request.uri.path",
             STRING,
-            attrgetter("path"),
+            "path",
             "The path, as sent (not decoded).",
             '"/wp-login.php"',
         ),
-        Field(
+        _attribute_field(
             "http.request.uri.query",
             STRING,
-            attrgetter("query"),
+            "query",
             "The query string without the ?; empty when there is none.",
             '"q=x&page=2"',
         ),
-        Field(
-            "http.request.version", STRING, attrgetter("version"), "The HTTP version.", '"HTTP/1.1"'
+        _attribute_field(
+            "http.request.version", STRING, "version", "The HTTP version.", '"HTTP/1.1"'
         ),
-        Field(
+        _attribute_field(
             "http.request.headers",
             map_of(array_of(STRING)),
-            attrgetter("headers"),
+            "headers",
             "Every header: lower-cased name -> its values, in the order received.",
             '{"accept": ["text/html"]}',
             lowercase_keys=True,
         ),
-        Field(
+        _attribute_field(
             "http.user_agent",
             STRING,
-            attrgetter("user_agent"),
+            "user_agent",
             "The first User-Agent header; empty when there is none.",
             '"curl/8.5.0"',
         ),
-        Field(
+        _attribute_field(
             "http.referer",
             STRING,
-            attrgetter("referer"),
+            "referer",
             "The first Referer header; empty when there is none.",
             '"https://forum.example/"',
         ),
-        Field(
+        _attribute_field(
             "http.cookie",
             STRING,
-            attrgetter("cookie"),
+            "cookie",
             'Every Cookie header, joined with "; "; empty when there is none.',
             '"session=abc; theme=dark"',
         ),
-        Field(
-            "ip.src", IP, attrgetter("ip_key"), "The visitor's IP address (v4 or v6).", "192.0.2.7"
+        _attribute_field(
+            "ip.src", IP, "ip_key", "The visitor's IP address (v4 or v6).", "192.0.2.7"
         ),
-        Field(
+        _attribute_field(
             "ip.src.country",
             STRING,
-            attrgetter("country"),
+            "country",
             "The visitor's country, ISO 3166-1 two-letter code in capitals; empty when unknown.",
             '"FR"',
         ),
-        Field(
+        _attribute_field(
             "ip.src.asnum",
             INT,
-            attrgetter("asn"),
+            "asn",
             "The visitor's autonomous system number; 0 when unknown.",
             "13335",
         ),
-        Field(
-            "ssl", BOOL, attrgetter("tls"), "True when the request came over TLS (HTTPS).", "true"
+        _attribute_field(
+            "ssl", BOOL, "tls", "True when the request came over TLS (HTTPS).", "true"
         ),
-        Field(
+        _attribute_field(
             "http.request.body.size",
             INT,
-            attrgetter("body_size"),
+            "body_size",
             "The request body's size in bytes, as announced by Content-Length (0 when none).",
             "1024",
         ),
