@@ -186,7 +186,7 @@ STRING_FIELDS = [
     "http.user_agent",
     "http.cookie",
 ]
-HEADER_NAMES = ["user-agent", "accept", "x-a"]
+HEADER_NAMES = ["user-agent", "accept", "x-a", "k"]
 PATTERNS = [
     "^/a",
     "b$",
@@ -335,7 +335,10 @@ conditions = st.recursive(
 
 @st.composite
 def requests(draw: st.DrawFn) -> RequestValues:
-    names = st.sampled_from([b"User-Agent", b"accept", b"Accept", b"X-A", b"Cookie", b"Host"])
+    # The Kelvin sign lower-cases to k; \xff is not UTF-8.
+    names = st.sampled_from(
+        [b"User-Agent", b"accept", b"Accept", b"X-A", b"Cookie", b"\xe2\x84\xaa", b"K", b"\xff"]
+    )
     header_values = texts.map(lambda text: text.encode("utf-8", "surrogateescape"))
     return RequestValues(
         method=draw(st.sampled_from(["GET", "POST", "\u017f"])),

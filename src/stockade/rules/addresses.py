@@ -15,6 +15,24 @@ from stockade.rules.ast import Network
 _V6_OFFSET = 1 << 32
 
 
+# Keys of the addresses seen last, since one visitor sends many requests; emptied when
+# it holds this many, so that a flood of addresses cannot grow it.
+_KEPT_KEYS = 4096
+_keys: dict[str, int] = {}
+
+
+def visitor_key(address: str) -> int:
+    """The key of a visitor's address, -1 (in no range) when it is not an address."""
+    found = _keys.get(address)
+    if found is None:
+        key = ip_key(address)
+        found = -1 if key is None else key
+        if len(_keys) >= _KEPT_KEYS:
+            _keys.clear()
+        _keys[address] = found
+    return found
+
+
 def ip_key(address: str) -> int | None:
     """The int that stands for `address` in rules, or None when it is not an address."""
     try:

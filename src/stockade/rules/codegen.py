@@ -24,6 +24,8 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any
 
+from stockade.rules.addresses import RangeSet
+
 # What a generated source may hold: names, numbers, operators, brackets, spaces, lines.
 _SAFE_SOURCE = re.compile(r"[A-Za-z0-9_ ()\[\]=<>!.,:^+\-\n]*")
 # The builtins generated code may call; the namespace has no others.
@@ -91,18 +93,38 @@ class Scope:
     """The local variables of one generated function. A value that `uses` counts more
     than once is kept in a local where it is first read in a place sure to be evaluated
     (the first operand of an `and`, every operand of a comparison), and later reads take
-    the local. `uses` is None while they are being counted."""
+    the local. `uses` is None while they are being counted.
 
-    def __init__(self, module: Module, uses: Counter[Hashable] | None = None) -> None:
+    When several tests of one value differ only by their constant (rules that each
+    check the path against a prefix of their own), `guards` holds the one test that is
+    true when any of them is; kept like a value, it is written before each of them, so
+    that when it is false, as it mostly is, they cost a jump each."""
+
+    def __init__(
+        self,
+        module: Module,
+        uses: Counter[Hashable] | None = None,
+        guards: dict[Hashable, Code] | None = None,
+    ) -> None:
         self.module = module
         self.uses = uses
+        self.guards = guards or {}
         self.kept: dict[Hashable, str] = {}
         self._names: set[str] = set()
+        # What the writing met: how many times each value, and the tests of each group.
         self.counted: Counter[Hashable] = Counter()
+        self.groups: dict[Hashable, tuple[Code, list[Hashable]]] = {}
 
     def value(self, node: Code, certain: bool) -> str:
         """The code of `node`: its local if it is kept, else its expression, kept now if
         this is a place sure to run."""
+        member = node.member()
+        if member is not None:
+            group, subject, item = member
+            self.groups.setdefault(group, (subject, []))[1].append(item)
+            guard = self.guards.get(group)
+            if guard is not None and (certain or guard.key in self.kept):
+                return f"({self.value(guard, certain)} and {node.write(self, False)})"
         key = node.key
         if key is None:
             return node.write(self, certain)
@@ -147,6 +169,23 @@ class Code:
 
     def write(self, scope: Scope, certain: bool) -> str:
         raise NotImplementedError
+
+    def member(self) -> tuple[Hashable, Code, Hashable] | None:
+        """For a test that may share a guard: (its group, the value it tests, what it
+        looks for in it); see Scope."""
+        return None
+
+
+class Kept(Code):
+    """A condition kept in a local like a value (a guard)."""
+
+    def __init__(self, inner: Code, key: Hashable, label: str) -> None:
+        self.inner = inner
+        self.key = key
+        self.label = label
+
+    def write(self, scope: Scope, certain: bool) -> str:
+        return self.inner.write(scope, certain)
 
 
 class Bound(Code):
@@ -193,6 +232,21 @@ class Read(Code):
         return f"{scope.module.constant(self.reader)}({VALUES})"
 
 
+class Lookup(Code):
+    """A map field's value at one key, from the values object's own method for it."""
+
+    optional = True
+
+    def __init__(self, method: str, key: str, label: str) -> None:
+        self.method = method
+        self.key_value = key
+        self.key = ("lookup", method, key)
+        self.label = label
+
+    def write(self, scope: Scope, certain: bool) -> str:
+        return f"{VALUES}.{self.method}({scope.module.constant(self.key_value)})"
+
+
 class Apply(Code):
     """A function of values: `template` places each argument's code at {0}, {1}...
     Functions are pure, so a call whose arguments can be kept can be kept too."""
@@ -206,6 +260,16 @@ class Apply(Code):
 
     def write(self, scope: Scope, certain: bool) -> str:
         return self.template.format(*(scope.value(node, certain) for node in self.arguments))
+
+    def member(self) -> tuple[Hashable, Code, Hashable] | None:
+        if self.template not in _AFFIXES or len(self.arguments) != 2:
+            return None
+        subject, affix = self.arguments
+        if subject.key is None or not isinstance(affix, Constant):
+            return None
+        if not isinstance(affix.value, str):
+            return None
+        return (self.template, subject.key), subject, affix.value
 
 
 def _key_of(node: Code) -> Hashable | None:
@@ -333,6 +397,14 @@ class Operation(Code):
         self.operator = operator
         self.right = right
 
+    def member(self) -> tuple[Hashable, Code, Hashable] | None:
+        right = self.right
+        if self.operator != "==" or self.left.key is None or not isinstance(right, Constant):
+            return None
+        if type(right.value) not in (str, int):
+            return None
+        return ("==", self.left.key), self.left, (type(right.value), right.value)
+
     def write(self, scope: Scope, certain: bool) -> str:
         left = scope.value(self.left, certain)
         return f"({left} {self.operator} {scope.value(self.right, certain)})"
@@ -346,6 +418,11 @@ class Between(Code):
         self.low = low
         self.high = high
         self.negated = negated
+
+    def member(self) -> tuple[Hashable, Code, Hashable] | None:
+        if self.negated or self.value.key is None:
+            return None
+        return ("ranges", self.value.key), self.value, ((self.low, self.high),)
 
     def write(self, scope: Scope, certain: bool) -> str:
         module = scope.module
@@ -365,6 +442,15 @@ class InRanges(Code):
         self.value = value
         self.starts = starts
         self.ends = ends
+
+    def member(self) -> tuple[Hashable, Code, Hashable] | None:
+        if self.value.key is None:
+            return None
+        return (
+            ("ranges", self.value.key),
+            self.value,
+            tuple(zip(self.starts, self.ends, strict=True)),
+        )
 
     def write(self, scope: Scope, certain: bool) -> str:
         module = scope.module
@@ -470,19 +556,42 @@ class Each(Code):
 
 # functions
 
+_AFFIXES = ("{0}.startswith({1})", "{0}.endswith({1})")
 
-def _uses(conditions: Sequence[Code]) -> Counter[Hashable]:
-    """How many times the conditions read each value, where they are written out."""
+
+def _guard(group: Hashable, subject: Code, items: list[Any]) -> Code:
+    """The test true when any test of `group` is: `subject` starts (or ends) with one of
+    the strings, equals one of the values, or is in one of the ranges."""
+    kind = group[0] if isinstance(group, tuple) else group
+    if kind in _AFFIXES:
+        inner: Code = Apply("affix", str(kind), [subject, Constant(tuple(sorted(set(items))))])
+    elif kind == "==":
+        inner = Operation(subject, "in", Constant(frozenset(value for _, value in items)))
+    else:
+        starts, ends = RangeSet(pair for ranges in items for pair in ranges).bounds()
+        inner = InRanges(subject, starts, ends)
+    return Kept(inner, ("guard", group), f"{subject.label}_any")
+
+
+def _plan(conditions: Sequence[Code]) -> tuple[Counter[Hashable], dict[Hashable, Code]]:
+    """How many times the conditions read each value, and the guards of the groups of
+    tests that have two constants or more, from a first writing."""
     scope = Scope(Module())
     for condition in conditions:
         scope.value(condition, True)
-    return scope.counted
+    uses = scope.counted
+    guards = {}
+    for group, (subject, items) in scope.groups.items():
+        if len(set(items)) > 1:
+            guard = guards[group] = _guard(group, subject, items)
+            uses[guard.key] = len(items)
+    return uses, guards
 
 
 def filter_function(condition: Code) -> tuple[str, Callable[[Any], bool]]:
     """The source of `matches(values)`, true when `condition` is, and the function."""
     module = Module()
-    body = Scope(module, _uses([condition])).value(condition, True)
+    body = Scope(module, *_plan([condition])).value(condition, True)
     main = f"def matches({VALUES}):\n    return {body}\n"
     return module.source(main), module.build(main, "matches")
 
@@ -494,7 +603,7 @@ def matching_function(conditions: Sequence[Code]) -> tuple[str, Callable[[Any], 
     may stop at any one (a rule that ends the list)."""
     module = Module()
     lines = [f"def matching({VALUES}):"]
-    scope = Scope(module, _uses(conditions))
+    scope = Scope(module, *_plan(conditions))
     for index, condition in enumerate(conditions):
         lines += [f"    if {scope.value(condition, True)}:", f"        yield {index}"]
     if not conditions:

@@ -28,6 +28,7 @@ from stockade.rules.codegen import (
     InRanges,
     IsTrue,
     Logic,
+    Lookup,
     MaybeApply,
     Not,
     Operation,
@@ -248,6 +249,12 @@ class _Compiler:
                 node,
             )
         assert container.element is not None
+        field = (
+            self.scheme.field(node.target.name) if isinstance(node.target, ast.FieldRef) else None
+        )
+        if field is not None and field.index and isinstance(key, str):
+            lookup = Lookup(field.index, key, f"{field.attribute or 'map'}_element")
+            return _Typed(container.element, lookup)
         if target.each:
             # Arrays hold no None: an element that is not there is left out.
             code: Code = EachElement(target.code, Element(ITEM, key), drop_missing=True)

@@ -180,6 +180,8 @@ def _wildcard_parts(pattern: str) -> list[str]:
 # a group or across an alternation.
 
 _QUANTIFIERS = frozenset("*+?{")
+# Escapes of one letter that stand for a class, a position or a control character.
+_SHORT_ESCAPES = frozenset("dDsSwWbBAzntrfv")
 _SPECIAL = frozenset("\\.+*?()|[]{}^$")
 # Kinds of atoms, as _atoms gives them, besides "char" (one plain character).
 _OTHER = "other"  # matches something other than one known character
@@ -236,9 +238,12 @@ def _atoms(pattern: str) -> tuple[list[tuple[str, str]], bool] | None:
         char = pattern[index]
         if char == "\\":
             escaped = pattern[index + 1 : index + 2]
-            if escaped in ("", "Q"):
-                return None  # \Q...\E quotes text this reading does not follow
-            items.append(("char", escaped) if escaped in string.punctuation else (_OTHER, ""))
+            if escaped in string.punctuation and escaped:
+                items.append(("char", escaped))
+            elif escaped and escaped in _SHORT_ESCAPES:
+                items.append((_OTHER, ""))
+            else:
+                return None  # \x41, \p{Greek}, \Q...\E and the like: not followed here
             index += 2
         elif char == "|":
             return None

@@ -84,7 +84,10 @@ class Field:
     """One field of a scheme. `read` takes the values object the scheme is made for and
     returns the field's value: a str, an int, a bool, an IP key (see `ip_key`), a list or
     a dict, as the type says. When the value is an attribute of the values object,
-    `attribute` names it, and compiled rules read it directly instead of calling `read`."""
+    `attribute` names it, and compiled rules read it directly instead of calling `read`.
+    For a map, `index` may name a method of the values object that gives the value at
+    one key (None when there is none): compiled rules call it for `field["key"]`
+    rather than read the whole map."""
 
     name: str
     type: Type
@@ -95,10 +98,12 @@ class Field:
     # capitals could never match, so the compiler refuses it.
     lowercase_keys: bool = False
     attribute: str = ""
+    index: str = ""
 
     def __post_init__(self) -> None:
-        if self.attribute and not is_name(self.attribute):
-            raise ValueError(f"Field {self.name}: {self.attribute!r} is not an attribute name.")
+        for name in (self.attribute, self.index):
+            if name and not is_name(name):
+                raise ValueError(f"Field {self.name}: {name!r} is not an attribute name.")
 
 
 class Scheme:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from operator import attrgetter
 from typing import Any
 
-from stockade.rules.addresses import ip_key
+from stockade.rules.addresses import visitor_key
 from stockade.rules.scheme import BOOL, INT, IP, STRING, Field, Scheme, Type, array_of, map_of
 
 
@@ -116,6 +116,24 @@ class RequestValues:
                 found.setdefault(decode_text(name).lower(), []).append(decode_text(value))
         return found
 
+    def header_values(self, name: str) -> list[str] | None:
+        """Every value of the header `name` (lower case), as `headers` holds them; None
+        when there is none. Compiled rules call it for `http.request.headers["name"]`:
+        it decodes only the headers of that name."""
+        found = self._header_map
+        if found is not None:
+            return found.get(name)
+        wanted = name.encode() if name.isascii() else b""
+        values = []
+        for key, value in self.raw_headers:
+            if wanted and key.isascii():
+                if len(key) != len(wanted) or key.lower() != wanted:
+                    continue
+            elif decode_text(key).lower() != name:
+                continue
+            values.append(decode_text(value))
+        return values or None
+
     def _first(self, name: bytes) -> str:
         """The first value of the header `name` (lower case); empty when there is none.
         Kept, so that the next rule reading it does not scan the headers again."""
@@ -152,8 +170,7 @@ class RequestValues:
         """The visitor's address as rules compare it; -1 (matching no range) if invalid."""
         found = self._ip_key
         if found is None:
-            key = ip_key(self.ip)
-            found = self._ip_key = -1 if key is None else key
+            found = self._ip_key = visitor_key(self.ip)
         return found
 
 
@@ -207,6 +224,7 @@ STANDARD_SCHEME = Scheme(
             "Every header: lower-cased name -> its values, in the order received.",
             '{"accept": ["text/html"]}',
             lowercase_keys=True,
+            index="header_values",
         ),
         _attribute_field(
             "http.user_agent",
