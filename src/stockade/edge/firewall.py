@@ -93,12 +93,13 @@ def request_values(ctx: RequestContext, locate: Locate | None) -> RequestValues:
     """The request as rules read it, made once and kept for the phases after."""
     values = ctx.rule_values
     if values is None:
-        path, _, query = ctx.url.partition(b"?")
+        url = ctx.url
+        mark = query_mark(url)
         values = ctx.rule_values = RequestValues(
             method=ctx.method.decode("latin-1"),
             host=decode_text(ctx.host),
-            path=decode_text(path),
-            query=decode_text(query),
+            path=decode_text(url if mark < 0 else url[:mark]),
+            query="" if mark < 0 else decode_text(url[mark + 1 :]),
             version="HTTP/" + ctx.http_version,
             raw_headers=ctx.headers,
             ip=ctx.client_ip,
@@ -107,6 +108,17 @@ def request_values(ctx: RequestContext, locate: Locate | None) -> RequestValues:
             locate=locate,
         )
     return values
+
+
+def query_mark(url: bytes) -> int:
+    """Where the "?" of `url` is, or -1. A loop, which compiles to a few instructions a
+    byte: bytes.find parses its arguments as a tuple, and `in` first tries its argument
+    as an int and formats an error message, each costing more than all the rest of
+    making a request's values."""
+    for index in range(len(url)):
+        if url[index] == 0x3F:
+            return index
+    return -1
 
 
 def _block_answer(rule: FirewallRule, pages: Pages) -> Answer:

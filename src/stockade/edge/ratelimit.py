@@ -16,10 +16,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
-from stockade.edge.firewall import compile_rule, request_values
+from stockade.edge.firewall import compile_rule, query_mark, request_values
 from stockade.edge.pages import WAIT, Answer, Pages
 from stockade.policy import RateLimit, Zone
-from stockade.rules import Filter, FilterList
+from stockade.rules import Filter
 
 if TYPE_CHECKING:
     from stockade.edge.challenge import ZoneChallenge
@@ -84,12 +84,21 @@ class LocalCounters:
             if until is not None and until > now * 1000:
                 mitigated.set(key, until)
                 return (until - now * 1000) / 1000
-        window = int(now // limit.period)
-        packed = self.counts.get(key)
-        count = 1
+        # In ints: the same floor for a whole period, cheaper than float division.
+        window = int(now) // limit.period
+        counts = self.counts
+        packed = counts.recent.get(key)
         if packed is not None and packed >> _COUNT_BITS == window:
-            count = (packed & _COUNT_MASK) + 1
-        self.counts.set(key, window << _COUNT_BITS | min(count, _COUNT_MASK))
+            # The usual case, a key counting in its window: one lookup, one store.
+            count = min((packed & _COUNT_MASK) + 1, _COUNT_MASK)
+            counts.recent[key] = window << _COUNT_BITS | count
+        else:
+            if packed is None and counts.older:
+                packed = counts.older.pop(key, None)
+            count = 1
+            if packed is not None and packed >> _COUNT_BITS == window:
+                count = min((packed & _COUNT_MASK) + 1, _COUNT_MASK)
+            counts.set(key, window << _COUNT_BITS | count)
         if count <= limit.requests:
             return 0.0
         held = limit.mitigation_timeout or (window + 1) * limit.period - now
@@ -104,6 +113,7 @@ class CompiledLimit:
         "filter",
         "id",
         "label",
+        "matches",
         "mitigation_timeout",
         "parts",
         "period",
@@ -113,6 +123,7 @@ class CompiledLimit:
 
     def __init__(self, limit: RateLimit, zone: str) -> None:
         self.filter: Filter = compile_rule(limit, zone)
+        self.matches = self.filter.matches
         # Most limits count every request: no need to make the request's values for them.
         self.always = limit.expression.strip() == "true"
         self.id = limit.id
@@ -129,14 +140,21 @@ class CompiledLimit:
             if characteristic != "ip.src"
         ]
 
-    def key(self, ctx: RequestContext) -> bytes:
-        """The counter key of this request: zone, limit, address, other characteristics."""
-        if not self.parts:
-            return self.prefix + ctx.client_ip.encode()
-        pieces = [ctx.client_ip.encode()]
-        for part in self.parts:
-            pieces.append(part(ctx))
-        key = b"\x00".join(pieces)
+    def key(self, ctx: RequestContext, address: bytes | None = None) -> bytes:
+        """The counter key of this request: zone, limit, address (`address`, if the
+        caller has it encoded already), other characteristics."""
+        if address is None:
+            address = ctx.client_ip.encode()
+        parts = self.parts
+        if not parts:
+            return self.prefix + address
+        if len(parts) == 1:
+            key = address + b"\x00" + parts[0](ctx)
+        else:
+            pieces = [address]
+            for part in parts:
+                pieces.append(part(ctx))
+            key = b"\x00".join(pieces)
         if len(key) > _LONG_KEY:
             key = hashlib.blake2b(key, digest_size=16).digest()
         return self.prefix + key
@@ -145,7 +163,7 @@ class CompiledLimit:
 def key_part(characteristic: str) -> KeyPart:
     """What a characteristic reads of a request (RateLimit checked its form)."""
     if characteristic == "http.request.uri.path":
-        return lambda ctx: ctx.url.partition(b"?")[0]
+        return _path
     kind, _, quoted = characteristic.partition("[")
     name = quoted[1:-2].encode()
     if kind == "http.request.headers":
@@ -154,6 +172,12 @@ def key_part(characteristic: str) -> KeyPart:
     if kind == "http.request.cookies":
         return lambda ctx: _cookie(ctx.headers, name)
     return lambda ctx: _argument(ctx.url, name)
+
+
+def _path(ctx: RequestContext) -> bytes:
+    url = ctx.url
+    mark = query_mark(url)
+    return url if mark < 0 else url[:mark]
 
 
 def _cookie(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes:
@@ -194,8 +218,7 @@ class RateCounters:
 
 
 class ZoneRateLimits:
-    """Every enabled rate limit of one zone, in order; their expressions compiled into
-    one function (stockade.rules.FilterList) unless every limit counts every request."""
+    """Every enabled rate limit of one zone, in order."""
 
     def __init__(
         self,
@@ -209,7 +232,6 @@ class ZoneRateLimits:
             CompiledLimit(limit, zone.name) for limit in zone.rate_limits if limit.enabled
         ]
         self.every_request = all(limit.always for limit in self.limits)
-        self.matching = FilterList([limit.filter for limit in self.limits]).matching
         self.pages = pages
         self.challenge = challenge
         self.locate = locate
@@ -221,8 +243,8 @@ class ZoneRateLimits:
         if self.every_request:
             matched = self.limits
         else:
-            limits = self.limits
-            matched = [limits[index] for index in self.matching(request_values(ctx, self.locate))]
+            values = request_values(ctx, self.locate)
+            matched = [limit for limit in self.limits if limit.always or limit.matches(values)]
             if not matched:
                 return None
         counters = self.counters
@@ -256,8 +278,9 @@ class ZoneRateLimits:
         self, ctx: RequestContext, matched: list[CompiledLimit], now: float
     ) -> Answer | None:
         local = self.counters.local
+        address = ctx.client_ip.encode()
         for limit in matched:
-            held = local.hit(limit.key(ctx), limit, now)
+            held = local.hit(limit.key(ctx, address), limit, now)
             if held:
                 return self.act(ctx, limit, held)
         return None

@@ -34,10 +34,10 @@ class RequestValues:
         "_asn",
         "_cookie",
         "_country",
-        "_first_values",
         "_header_map",
         "_ip_key",
         "_locate",
+        "_raw_by_name",
         "body_size",
         "host",
         "ip",
@@ -77,7 +77,7 @@ class RequestValues:
         self.tls = tls
         self.body_size = body_size
         self._header_map: dict[str, list[str]] | None = None
-        self._first_values: dict[bytes, str] = {}
+        self._raw_by_name: dict[str, list[bytes]] | None = None
         self._cookie: str | None = None
         self._ip_key: int | None = None
 
@@ -106,54 +106,55 @@ class RequestValues:
     def uri(self) -> str:
         return f"{self.path}?{self.query}" if self.query else self.path
 
+    def _by_name(self) -> dict[str, list[bytes]]:
+        """Lower-cased name -> the raw values of that header, in order; made on first use,
+        so that reading one header decodes only its own values."""
+        found = self._raw_by_name
+        if found is None:
+            found = self._raw_by_name = {}
+            for name, value in self.raw_headers:
+                key = decode_text(name).lower()
+                values = found.get(key)
+                if values is None:
+                    found[key] = [value]
+                else:
+                    values.append(value)
+        return found
+
     @property
     def headers(self) -> dict[str, list[str]]:
         """Lower-cased name -> every value of that header, in order."""
         found = self._header_map
         if found is None:
-            found = self._header_map = {}
-            for name, value in self.raw_headers:
-                found.setdefault(decode_text(name).lower(), []).append(decode_text(value))
+            found = self._header_map = {
+                name: [decode_text(value) for value in values]
+                for name, values in self._by_name().items()
+            }
         return found
 
     def header_values(self, name: str) -> list[str] | None:
         """Every value of the header `name` (lower case), as `headers` holds them; None
-        when there is none. Compiled rules call it for `http.request.headers["name"]`:
-        it decodes only the headers of that name."""
+        when there is none. Compiled rules call it for `http.request.headers["name"]`."""
         found = self._header_map
         if found is not None:
             return found.get(name)
-        wanted = name.encode() if name.isascii() else b""
-        values = []
-        for key, value in self.raw_headers:
-            if wanted and key.isascii():
-                if len(key) != len(wanted) or key.lower() != wanted:
-                    continue
-            elif decode_text(key).lower() != name:
-                continue
-            values.append(decode_text(value))
-        return values or None
+        values = self._by_name().get(name)
+        if values is None:
+            return None
+        return [decode_text(value) for value in values]
 
-    def _first(self, name: bytes) -> str:
-        """The first value of the header `name` (lower case); empty when there is none.
-        Kept, so that the next rule reading it does not scan the headers again."""
-        found = self._first_values.get(name)
-        if found is None:
-            found = ""
-            for key, value in self.raw_headers:
-                if len(key) == len(name) and key.lower() == name:
-                    found = decode_text(value)
-                    break
-            self._first_values[name] = found
-        return found
+    def _first(self, name: str) -> str:
+        """The first value of the header `name` (lower case); empty when there is none."""
+        values = self._by_name().get(name)
+        return "" if values is None else decode_text(values[0])
 
     @property
     def user_agent(self) -> str:
-        return self._first(b"user-agent")
+        return self._first("user-agent")
 
     @property
     def referer(self) -> str:
-        return self._first(b"referer")
+        return self._first("referer")
 
     @property
     def cookie(self) -> str:
