@@ -129,12 +129,12 @@ def test_the_source_reads_as_python() -> None:
         "def matches(values):\n"
         "    return ((_c1 in values.user_agent) or (values.host.lower() == _c2))\n"
     )
-    zone = FilterList([rule, compile('http.user_agent contains "wget"')])
+    zone = FilterList([rule, compile('http.user_agent eq "wget"')])
     assert zone.source == (
         "def matching(values):\n"
         "    if ((_c1 in (user_agent_ := values.user_agent)) or (values.host.lower() == _c2)):\n"
         "        yield 0\n"
-        "    if (_c3 in user_agent_):\n"
+        "    if (user_agent_ == _c3):\n"
         "        yield 1\n"
     )
 
@@ -161,6 +161,8 @@ def test_the_deepest_rules_the_parser_takes_compile() -> None:
 FAMILIES = [
     'starts_with(http.request.uri.path, "{text}")',
     'ends_with(http.request.uri.path, "{text}")',
+    'http.request.uri.path contains "{text}"',
+    'http.user_agent contains "{text}" or http.request.uri.path contains "{text}{text}"',
     'http.request.uri.path matches "^{text}"',
     'http.request.uri.path wildcard "{text}*"',
     'http.request.uri.path eq "{text}"',

@@ -398,12 +398,17 @@ class Operation(Code):
         self.right = right
 
     def member(self) -> tuple[Hashable, Code, Hashable] | None:
-        right = self.right
-        if self.operator != "==" or self.left.key is None or not isinstance(right, Constant):
+        left, right = self.left, self.right
+        if self.operator == "in" and isinstance(left, Constant) and right.key is not None:
+            # `text in value`: the value is at least as long as the shortest text.
+            if isinstance(left.value, str) and left.value:
+                return ("in", right.key), right, (len(left.value), left.value)
+            return None
+        if self.operator != "==" or left.key is None or not isinstance(right, Constant):
             return None
         if type(right.value) not in (str, int):
             return None
-        return ("==", self.left.key), self.left, (type(right.value), right.value)
+        return ("==", left.key), left, (type(right.value), right.value)
 
     def write(self, scope: Scope, certain: bool) -> str:
         left = scope.value(self.left, certain)
@@ -561,12 +566,17 @@ _AFFIXES = ("{0}.startswith({1})", "{0}.endswith({1})")
 
 def _guard(group: Hashable, subject: Code, items: list[Any]) -> Code:
     """The test true when any test of `group` is: `subject` starts (or ends) with one of
-    the strings, equals one of the values, or is in one of the ranges."""
+    the strings, equals one of the values, is in one of the ranges, or (for texts it
+    may contain) is at least as long as the shortest; a string that is empty or short,
+    as absent headers are, then costs each test a jump."""
     kind = group[0] if isinstance(group, tuple) else group
     if kind in _AFFIXES:
         inner: Code = Apply("affix", str(kind), [subject, Constant(tuple(sorted(set(items))))])
     elif kind == "==":
         inner = Operation(subject, "in", Constant(frozenset(value for _, value in items)))
+    elif kind == "in":
+        shortest = min(length for length, _ in items)
+        inner = Operation(Apply("len", "len({0})", [subject]), ">=", Constant(shortest))
     else:
         starts, ends = RangeSet(pair for ranges in items for pair in ranges).bounds()
         inner = InRanges(subject, starts, ends)
