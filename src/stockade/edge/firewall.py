@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from stockade.edge.lifecycle import RequestContext
 
 _SKIPS: Final = {"rate_limits": SKIP_RATE_LIMITS, "challenge": SKIP_CHALLENGE}
+# http.request.version of the versions requests come in, made once.
+_VERSIONS: Final = {version: f"HTTP/{version}" for version in ("1.0", "1.1", "2", "2.0", "3")}
 
 
 def compile_rule(rule: FirewallRule | RateLimit, zone: str) -> Filter:
@@ -100,7 +102,7 @@ def request_values(ctx: RequestContext, locate: Locate | None) -> RequestValues:
             host=decode_text(ctx.host),
             path=decode_text(url if mark < 0 else url[:mark]),
             query="" if mark < 0 else decode_text(url[mark + 1 :]),
-            version="HTTP/" + ctx.http_version,
+            version=_VERSIONS.get(ctx.http_version) or "HTTP/" + ctx.http_version,
             raw_headers=ctx.headers,
             ip=ctx.client_ip,
             tls=ctx.scheme == b"https",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 from bisect import bisect_right
 from collections.abc import Iterable
+from typing import Final
 
 from stockade.rules.ast import Network
 
@@ -17,8 +18,8 @@ _V6_OFFSET = 1 << 32
 
 # Keys of the addresses seen last, since one visitor sends many requests; emptied when
 # it holds this many, so that a flood of addresses cannot grow it.
-_KEPT_KEYS = 4096
-_keys: dict[str, int] = {}
+_KEPT_KEYS: Final = 4096
+_keys: Final[dict[str, int]] = {}
 
 
 def visitor_key(address: str) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from operator import attrgetter
-from typing import Any
+from typing import Any, Final
 
 from stockade.rules.addresses import visitor_key
 from stockade.rules.scheme import BOOL, INT, IP, STRING, Field, Scheme, Type, array_of, map_of
@@ -26,8 +26,25 @@ def decode_text(raw: bytes) -> str:
 
 # Header names as headers are looked up: decoded and lower-cased, kept since every
 # request sends much the same few; emptied when it holds this many.
-_KEPT_NAMES = 1024
-_names: dict[bytes, str] = {}
+_KEPT_NAMES: Final = 1024
+_names: Final[dict[bytes, str]] = {}
+
+
+_wanted: Final[dict[str, bytes]] = {}
+
+
+def wanted_name(name: str) -> bytes:
+    """The bytes a raw header name is compared with, after bytes.lower(), to be `name`
+    (lower case) once decoded and lower-cased; empty when that takes decoding: every
+    character but the Kelvin sign (which gives k) lower-cases to a non-ASCII one, so
+    only an ASCII name without k can be compared as bytes."""
+    found = _wanted.get(name)
+    if found is None:
+        found = name.encode() if name.isascii() and "k" not in name else b""
+        if len(_wanted) >= _KEPT_NAMES:
+            _wanted.clear()
+        _wanted[name] = found
+    return found
 
 
 def header_name(raw: bytes) -> str:
@@ -57,7 +74,8 @@ class RequestValues:
         "_header_map",
         "_ip_key",
         "_locate",
-        "_raw_by_name",
+        "_referer",
+        "_user_agent",
         "body_size",
         "host",
         "ip",
@@ -89,7 +107,10 @@ class RequestValues:
         self.path = path
         self.query = query
         self.version = version
-        self.raw_headers = raw_headers
+        # A list (the edge's is one already): the compiled build walks lists fastest.
+        self.raw_headers: list[tuple[bytes, bytes]] = (
+            raw_headers if isinstance(raw_headers, list) else list(raw_headers)
+        )
         self.ip = ip
         self._country = country
         self._asn = asn
@@ -97,8 +118,10 @@ class RequestValues:
         self.tls = tls
         self.body_size = body_size
         self._header_map: dict[str, list[str]] | None = None
-        self._raw_by_name: dict[str, list[bytes]] | None = None
         self._cookie: str | None = None
+        # The first User-Agent and Referer, kept once read: many rules read them.
+        self._user_agent: str | None = None
+        self._referer: str | None = None
         self._ip_key: int | None = None
 
     @property
@@ -126,64 +149,74 @@ class RequestValues:
     def uri(self) -> str:
         return f"{self.path}?{self.query}" if self.query else self.path
 
-    def _by_name(self) -> dict[str, list[bytes]]:
-        """Lower-cased name -> the raw values of that header, in order; made on first use,
-        so that reading one header decodes only its own values."""
-        found = self._raw_by_name
-        if found is None:
-            found = self._raw_by_name = {}
-            for name, value in self.raw_headers:
-                key = header_name(name)
-                values = found.get(key)
-                if values is None:
-                    found[key] = [value]
-                else:
-                    values.append(value)
-        return found
-
     @property
     def headers(self) -> dict[str, list[str]]:
         """Lower-cased name -> every value of that header, in order."""
         found = self._header_map
         if found is None:
-            found = self._header_map = {
-                name: [decode_text(value) for value in values]
-                for name, values in self._by_name().items()
-            }
+            found = self._header_map = {}
+            for header in self.raw_headers:
+                found.setdefault(header_name(header[0]), []).append(decode_text(header[1]))
         return found
 
     def header_values(self, name: str) -> list[str] | None:
         """Every value of the header `name` (lower case), as `headers` holds them; None
-        when there is none. Compiled rules call it for `http.request.headers["name"]`."""
-        found = self._header_map
-        if found is not None:
-            return found.get(name)
-        values = self._by_name().get(name)
-        if values is None:
-            return None
-        return [decode_text(value) for value in values]
+        when there is none. Compiled rules call it for `http.request.headers["name"]`:
+        it decodes only the headers of that name."""
+        if self._header_map is not None:
+            return self._header_map.get(name)
+        values = self._raw_values(name, wanted_name(name))
+        return None if values is None else [decode_text(value) for value in values]
 
-    def _first(self, name: str) -> str:
+    def _raw_values(self, name: str, wanted: bytes) -> list[bytes] | None:
+        """The raw values of the header `name` (lower case) in order, None when none;
+        `wanted` is wanted_name(name)."""
+        found: list[bytes] | None = None
+        size = len(wanted)
+        # header[0], not `for key, value in`: the compiled build unpacks by iterating.
+        for header in self.raw_headers:
+            key = header[0]
+            if size:
+                if len(key) != size or key.lower() != wanted:
+                    continue
+            elif header_name(key) != name:
+                continue
+            if found is None:
+                found = [header[1]]
+            else:
+                found.append(header[1])
+        return found
+
+    def _first(self, name: str, wanted: bytes) -> str:
         """The first value of the header `name` (lower case); empty when there is none."""
-        values = self._by_name().get(name)
+        values = self._raw_values(name, wanted)
         return "" if values is None else decode_text(values[0])
 
     @property
     def user_agent(self) -> str:
-        return self._first("user-agent")
+        found = self._user_agent
+        if found is None:
+            found = self._user_agent = self._first("user-agent", b"user-agent")
+        return found
 
     @property
     def referer(self) -> str:
-        return self._first("referer")
+        found = self._referer
+        if found is None:
+            found = self._referer = self._first("referer", b"referer")
+        return found
 
     @property
     def cookie(self) -> str:
         """Every Cookie header, joined as one would be (HTTP/2 splits them)."""
         found = self._cookie
         if found is None:
-            found = self._cookie = "; ".join(
-                decode_text(value) for key, value in self.raw_headers if key.lower() == b"cookie"
-            )
+            cookies = []
+            for header in self.raw_headers:
+                key = header[0]
+                if len(key) == 6 and key.lower() == b"cookie":
+                    cookies.append(decode_text(header[1]))
+            found = self._cookie = "; ".join(cookies)
         return found
 
     @property
