@@ -254,19 +254,13 @@ def _atoms(pattern: str) -> tuple[list[tuple[str, str]], bool] | None:
             index = pattern.index("}", index) + 1 if char == "{" else index + 1
             if pattern[index : index + 1] == "?":  # a lazy quantifier
                 index += 1
-        elif char == "(":
+        elif char in "([":
             if pattern.startswith("(?", index) and not _is_group(pattern, index):
                 return None  # flags set for the rest of the pattern
-            end = _group_end(pattern, index)
+            end = _group_end(pattern, index) if char == "(" else _class_end(pattern, index)
             if end is None:
                 return None
-            items.append((_OTHER, ""))
-            index = end
-        elif char == "[":
-            end = _class_end(pattern, index)
-            if end is None:
-                return None
-            items.append((_OTHER, ""))
+            items.append((_OTHER, ""))  # a group or a class: not followed here
             index = end
         elif char == "^":
             items.append((_START, "") if index == begin else (_OTHER, ""))
