@@ -50,7 +50,7 @@ compiled: $(COMPILED_STAMP)
 # The request path's tests again, on the compiled build.
 test-compiled: $(COMPILED_STAMP)
 	STOCKADE_EXPECT_COMPILED=1 $(COMPILED)/bin/pytest -q -p no:cacheprovider \
-		tests/edge tests/test_block_e2e.py
+		tests/edge tests/rules tests/test_block_e2e.py
 
 bench: $(COMPILED_STAMP)
 	$(COMPILED)/bin/python bench/edge_vs_nginx.py

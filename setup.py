@@ -27,6 +27,10 @@ REQUEST_PATH = [
     "src/stockade/edge/runtime.py",
     "src/stockade/edge/ratelimit.py",
     "src/stockade/edge/sampler.py",
+    "src/stockade/edge/firewall.py",
+    "src/stockade/edge/challenge.py",
+    "src/stockade/rules/standard.py",
+    "src/stockade/rules/addresses.py",
 ]
 
 

@@ -17,7 +17,11 @@ sender posts them, as an edge does, to a sink in another process on loopback (wh
 only reads them): the figures are then the CPU time of the whole process (the posts'
 system calls included) at rate 0 and at R, and what one sample costs.
 
-    .venv/bin/python bench/request_path.py [--requests 200000] [--rounds 5]
+`--zone limits` gives the zone the 2 rate limits of `security_overhead.py`, `--zone rules`
+its 50 firewall rules and 2 rate limits (none of which stops the request): the difference
+with `--zone none` is what they cost one request.
+
+    .venv/bin/python bench/request_path.py [--requests 200000] [--rounds 5] [--zone rules]
     .venv/bin/python bench/request_path.py --profile        # where the time goes
     .venv-compiled/bin/python bench/request_path.py --instructions   # needs valgrind
     .venv-compiled/bin/python bench/request_path.py --sample-rate 1 [--instructions]
@@ -37,12 +41,15 @@ import statistics
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import uvloop
 from harness import ROOT
+from security_overhead import rate_limit_tables, security_tables
 from tests.support.loopback_server import QuietHandler, loopback_server
 
 from stockade.edge.config import EdgeSettings
@@ -50,7 +57,7 @@ from stockade.edge.protocol import HttpProtocol
 from stockade.edge.runtime import Edge
 from stockade.edge.sampler import BATCH_SIZE
 from stockade.edge.upstream import UpstreamConnection
-from stockade.policy import SigningKey, Snapshot, Zone
+from stockade.policy import FirewallRule, RateLimit, SigningKey, Snapshot, Zone
 
 ORIGIN = "http://127.0.0.1:9"
 MEDIA_TYPE = "application/octet-stream"
@@ -88,19 +95,32 @@ class NullTransport(asyncio.Transport):
         pass
 
 
-def request_loop(requests: int, sample_rate: float = 0.0, control_url: str = "") -> float:
+# --zone: the security settings of security_overhead.py's edges, as [[zones.*]] tables.
+ZONES = {"none": lambda: "", "limits": rate_limit_tables, "rules": security_tables}
+
+
+def bench_zone(security: str, sample_rate: float = 0.0) -> Zone:
+    tables = tomllib.loads(ZONES[security]()).get("zones", {})
+    return Zone(
+        name="bench",
+        hostnames=("bench.example",),
+        origins=(ORIGIN,),
+        firewall_rules=tuple(msgspec.convert(tables.get("firewall_rules", []), list[FirewallRule])),
+        rate_limits=tuple(msgspec.convert(tables.get("rate_limits", []), list[RateLimit])),
+        sample_rate=sample_rate,
+        sample_types=(MEDIA_TYPE,),
+    )
+
+
+def request_loop(
+    requests: int, sample_rate: float = 0.0, control_url: str = "", security: str = "none"
+) -> float:
     """Proxy `requests` requests through one keep-alive pair; returns µs per request.
 
     With a `control_url` the worker sends its samples there, and the figure is CPU time."""
     loop = uvloop.new_event_loop()
     try:
-        zone = Zone(
-            name="bench",
-            hostnames=("bench.example",),
-            origins=(ORIGIN,),
-            sample_rate=sample_rate,
-            sample_types=(MEDIA_TYPE,),
-        )
+        zone = bench_zone(security, sample_rate)
         settings = EdgeSettings()
         if control_url:
             key = SigningKey.generate().verify_key().to_text()
@@ -256,6 +276,12 @@ def main() -> None:
     parser.add_argument(
         "--sample-rate", type=float, help="sample at this rate, sending to a sink, against 0"
     )
+    parser.add_argument(
+        "--zone",
+        choices=list(ZONES),
+        default="none",
+        help="the zone's firewall rules and rate limits, as security_overhead.py's edges",
+    )
     parser.add_argument("--no-warmup", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--control-url", default="", help=argparse.SUPPRESS)
     parser.add_argument("--sink", action="store_true", help=argparse.SUPPRESS)
@@ -272,18 +298,19 @@ def main() -> None:
         sampling(args)
         return
     if args.instructions:
-        print(f"request path: {instructions_per_request():,} instructions per request")
+        count = instructions_per_request("--zone", args.zone)
+        print(f"request path ({args.zone}): {count:,} instructions per request")
         return
     if args.profile:
         profile = cProfile.Profile()
-        profile.runcall(request_loop, args.requests)
+        profile.runcall(request_loop, args.requests, security=args.zone)
         pstats.Stats(profile).sort_stats("tottime").print_stats(25)
         return
     if not args.no_warmup:
-        request_loop(args.requests // 10)
-    results = [request_loop(args.requests) for _ in range(args.rounds)]
+        request_loop(args.requests // 10, security=args.zone)
+    results = [request_loop(args.requests, security=args.zone) for _ in range(args.rounds)]
     print(" ".join(f"{us:.2f}" for us in results))
-    print(f"request path: {statistics.median(results):.2f} µs per request (median)")
+    print(f"request path ({args.zone}): {statistics.median(results):.2f} µs per request (median)")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ SETUP = Path(__file__).resolve().parents[2] / "setup.py"
 
 
 def request_path_modules() -> list[str]:
-    paths = re.findall(r'"src/(stockade/edge/\w+)\.py"', SETUP.read_text())
+    paths = re.findall(r'"src/(stockade/(?:edge|rules)/\w+)\.py"', SETUP.read_text())
     assert len(paths) >= 5, "setup.py lists the modules it compiles"
     return [path.replace("/", ".") for path in paths]
 

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from stockade.edge.config import ConfigError, EdgeSettings, config_from_dict
+from stockade.edge.firewall import query_mark, request_values
 from stockade.edge.runtime import Edge
 from stockade.policy import FirewallRule, NamedList, RateLimit, Snapshot, Zone, ZoneError
+from tests.support.contexts import request_context
 from tests.support.geo import write_country_database
 from tests.support.wire import Wire, header
 
@@ -321,3 +323,21 @@ def test_a_config_file_with_a_bad_expression_names_the_zone_the_rule_and_the_pla
     ]
     with pytest.raises(ConfigError, match="two firewall rules with the id 'r1'"):
         config_from_dict({"zones": [zone]}, source="edge.toml")
+
+
+@pytest.mark.parametrize(
+    ("url", "path", "query"),
+    [
+        (b"/a/b", "/a/b", ""),
+        (b"/a?x=1?y", "/a", "x=1?y"),
+        (b"/?", "/", ""),
+        (b"?q", "", "q"),
+        (b"/caf\xc3\xa9?\xff", "/café", "\udcff"),
+    ],
+)
+def test_request_values_split_the_url_at_its_first_question_mark(
+    url: bytes, path: str, query: str
+) -> None:
+    values = request_values(request_context(url=url), None)
+    assert (values.path, values.query) == (path, query)
+    assert query_mark(url) == url.find(b"?")

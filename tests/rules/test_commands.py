@@ -21,6 +21,16 @@ def test_check_accepts_a_valid_rule() -> None:
     assert result.output == "OK: a valid rule of 42 characters.\n"
 
 
+def test_check_prints_the_python_the_rule_compiles_to() -> None:
+    result = runner.invoke(app, ["rules", "check", "--python", 'http.host eq "a.example"'])
+    assert result.exit_code == 0
+    assert result.output == (
+        "OK: a valid rule of 24 characters.\n"
+        "def matches(values):\n"
+        "    return (values.host == _c1)\n"
+    )
+
+
 def test_check_shows_where_the_rule_is_wrong() -> None:
     result = runner.invoke(app, ["rules", "check", 'ip.src eq "x"'])
     assert result.exit_code == 2

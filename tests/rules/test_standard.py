@@ -73,3 +73,33 @@ def test_given_country_and_network_win_over_locate() -> None:
     values = RequestValues(country="FR", locate=lambda ip: ("DE", 3320))
     assert (values.country, values.asn) == ("FR", 3320)
     assert (RequestValues().country, RequestValues().asn) == ("", 0)
+
+
+def test_only_the_kelvin_sign_lower_cases_to_an_ascii_name() -> None:
+    """RequestValues reads headers whose name has no k by their bytes: right only if no
+    character but the Kelvin sign lower-cases to ASCII alone (İ gives i and a dot)."""
+    every = (chr(point) for point in range(0x80, 0x110000) if not 0xD800 <= point <= 0xDFFF)
+    to_ascii = [char for char in every if char.lower().isascii()]
+    assert to_ascii == ["\u212a"]
+    assert "\u212a".lower() == "k"
+
+
+def test_headers_are_found_by_name_whatever_their_case_and_bytes() -> None:
+    kelvin = "\u212a".encode()
+    values = RequestValues(
+        raw_headers=[
+            (b"X-Key", b"1"),
+            (b"x-" + kelvin + b"ey", b"2"),
+            (b"USER-AGENT", b"curl"),
+            (b"\xff", b"\xfe"),
+            (b"Accept", b"a"),
+            (b"accept", b"b"),
+        ]
+    )
+    assert values.header_values("x-key") == ["1", "2"]
+    assert values.header_values("accept") == ["a", "b"]
+    assert values.header_values("\udcff") == ["\udcfe"]
+    assert values.header_values("x-missing") is None
+    assert values.user_agent == "curl"
+    for name, found in values.headers.items():
+        assert values.header_values(name) == found

@@ -16,9 +16,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
-from stockade.edge.firewall import compile_rule, request_values
+from stockade.edge.firewall import compile_rule, query_mark, request_values
 from stockade.edge.pages import WAIT, Answer, Pages
 from stockade.policy import RateLimit, Zone
+from stockade.rules import Filter
 
 if TYPE_CHECKING:
     from stockade.edge.challenge import ZoneChallenge
@@ -84,12 +85,21 @@ class LocalCounters:
             if until is not None and until > now * 1000:
                 mitigated.set(key, until)
                 return (until - now * 1000) / 1000
-        window = int(now // limit.period)
-        packed = self.counts.get(key)
-        count = 1
+        # In ints: the same floor for a whole period, cheaper than float division.
+        window = int(now) // limit.period
+        counts = self.counts
+        packed = counts.recent.get(key)
         if packed is not None and packed >> _COUNT_BITS == window:
-            count = (packed & _COUNT_MASK) + 1
-        self.counts.set(key, window << _COUNT_BITS | min(count, _COUNT_MASK))
+            # The usual case, a key counting in its window: one lookup, one store.
+            count = min((packed & _COUNT_MASK) + 1, _COUNT_MASK)
+            counts.recent[key] = window << _COUNT_BITS | count
+        else:
+            if packed is None and counts.older:
+                packed = counts.older.pop(key, None)
+            count = 1
+            if packed is not None and packed >> _COUNT_BITS == window:
+                count = min((packed & _COUNT_MASK) + 1, _COUNT_MASK)
+            counts.set(key, window << _COUNT_BITS | count)
         if count <= limit.requests:
             return 0.0
         held = limit.mitigation_timeout or (window + 1) * limit.period - now
@@ -101,6 +111,7 @@ class CompiledLimit:
     __slots__ = (
         "action",
         "always",
+        "filter",
         "id",
         "label",
         "matches",
@@ -112,7 +123,8 @@ class CompiledLimit:
     )
 
     def __init__(self, limit: RateLimit, zone: str, lists: NamedLists | None = None) -> None:
-        self.matches = compile_rule(limit, zone, lists).matches
+        self.filter: Filter = compile_rule(limit, zone, lists)
+        self.matches = self.filter.matches
         # Most limits count every request: no need to make the request's values for them.
         self.always = limit.expression.strip() == "true"
         self.id = limit.id
@@ -129,11 +141,21 @@ class CompiledLimit:
             if characteristic != "ip.src"
         ]
 
-    def key(self, ctx: RequestContext) -> bytes:
-        """The counter key of this request: zone, limit, address, other characteristics."""
-        if not self.parts:
-            return self.prefix + ctx.client_ip.encode()
-        key = b"\x00".join([ctx.client_ip.encode(), *(part(ctx) for part in self.parts)])
+    def key(self, ctx: RequestContext, address: bytes | None = None) -> bytes:
+        """The counter key of this request: zone, limit, address (`address`, if the
+        caller has it encoded already), other characteristics."""
+        if address is None:
+            address = ctx.client_ip.encode()
+        parts = self.parts
+        if not parts:
+            return self.prefix + address
+        if len(parts) == 1:
+            key = address + b"\x00" + parts[0](ctx)
+        else:
+            pieces = [address]
+            for part in parts:
+                pieces.append(part(ctx))
+            key = b"\x00".join(pieces)
         if len(key) > _LONG_KEY:
             key = hashlib.blake2b(key, digest_size=16).digest()
         return self.prefix + key
@@ -142,7 +164,7 @@ class CompiledLimit:
 def key_part(characteristic: str) -> KeyPart:
     """What a characteristic reads of a request (RateLimit checked its form)."""
     if characteristic == "http.request.uri.path":
-        return lambda ctx: ctx.url.partition(b"?")[0]
+        return _path
     kind, _, quoted = characteristic.partition("[")
     name = quoted[1:-2].encode()
     if kind == "http.request.headers":
@@ -151,6 +173,12 @@ def key_part(characteristic: str) -> KeyPart:
     if kind == "http.request.cookies":
         return lambda ctx: _cookie(ctx.headers, name)
     return lambda ctx: _argument(ctx.url, name)
+
+
+def _path(ctx: RequestContext) -> bytes:
+    url = ctx.url
+    mark = query_mark(url)
+    return url if mark < 0 else url[:mark]
 
 
 def _cookie(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes:
@@ -205,6 +233,7 @@ class ZoneRateLimits:
         self.limits = [
             CompiledLimit(limit, zone.name, lists) for limit in zone.rate_limits if limit.enabled
         ]
+        self.every_request = all(limit.always for limit in self.limits)
         self.pages = pages
         self.challenge = challenge
         self.locate = locate
@@ -213,13 +242,13 @@ class ZoneRateLimits:
     def check(self, ctx: RequestContext) -> Answer | None:
         """Count the request against each limit it matches: the answer of the first one
         it exceeds, None if it exceeds none, or WAIT while Redis counts."""
-        matched = []
-        for limit in self.limits:
-            if limit.always or limit.matches(request_values(ctx, self.locate)):
-                matched.append(limit)
-        if not matched:
-            return None
-        keys = [limit.key(ctx) for limit in matched]
+        if self.every_request:
+            matched = self.limits
+        else:
+            values = request_values(ctx, self.locate)
+            matched = [limit for limit in self.limits if limit.always or limit.matches(values)]
+            if not matched:
+                return None
         counters = self.counters
         shared = counters.shared
         now = counters.clock()
@@ -228,7 +257,7 @@ class ZoneRateLimits:
             def answered(result: tuple[int, float] | None) -> None:
                 if result is None:  # Redis failed or was late: count here instead
                     counters.counted("fallback")
-                    answer = self.count_locally(ctx, matched, keys, counters.clock())
+                    answer = self.count_locally(ctx, matched, counters.clock())
                 else:
                     counters.counted("redis")
                     index, held = result
@@ -242,17 +271,18 @@ class ZoneRateLimits:
                 if resume is not None:
                     resume(answer)
 
-            shared.count(matched, keys, now, answered)
+            shared.count(matched, [limit.key(ctx) for limit in matched], now, answered)
             return WAIT
         counters.counted("local" if shared is None else "fallback")
-        return self.count_locally(ctx, matched, keys, now)
+        return self.count_locally(ctx, matched, now)
 
     def count_locally(
-        self, ctx: RequestContext, matched: list[CompiledLimit], keys: list[bytes], now: float
+        self, ctx: RequestContext, matched: list[CompiledLimit], now: float
     ) -> Answer | None:
-        hit = self.counters.local.hit
-        for limit, key in zip(matched, keys, strict=True):
-            held = hit(key, limit, now)
+        local = self.counters.local
+        address = ctx.client_ip.encode()
+        for limit in matched:
+            held = local.hit(limit.key(ctx, address), limit, now)
             if held:
                 return self.act(ctx, limit, held)
         return None

@@ -1,6 +1,6 @@
 """The firewall expression language, compatible with Cloudflare's and wirefilter's
 syntax for what it covers: a scheme of typed fields, a lexer, a parser, a syntax tree
-and a compiler to closures.
+and a compiler that writes each rule, or a zone's rules together, as one Python function.
 
     rule = compile('http.request.uri.path contains "/wp-login" and not ip.src in {10.0.0.0/8}')
     rule.matches(RequestValues(path="/wp-login.php", ip="192.0.2.7"))   # True
@@ -8,7 +8,7 @@ and a compiler to closures.
 
 from stockade.rules.addresses import RangeSet, ip_key
 from stockade.rules.ast import to_text
-from stockade.rules.compiler import Filter, compile
+from stockade.rules.compiler import Filter, FilterList, compile
 from stockade.rules.errors import RuleError
 from stockade.rules.functions import FUNCTIONS, Function
 from stockade.rules.lexer import MAX_EXPRESSION_LENGTH
@@ -41,6 +41,7 @@ __all__ = [
     "STRING",
     "Field",
     "Filter",
+    "FilterList",
     "Function",
     "Kind",
     "NamedLists",

@@ -58,10 +58,18 @@ def register(app: typer.Typer) -> None:
 
 
 @rules_app.command("check")
-def check(expression: ExpressionArgument, lists: ListOption = None) -> None:
+def check(
+    expression: ExpressionArgument,
+    lists: ListOption = None,
+    python: Annotated[
+        bool, typer.Option("--python", help="Print the Python function the rule compiles to.")
+    ] = False,
+) -> None:
     """Check that EXPRESSION is a valid rule: exit 0, or 2 with what is wrong and where."""
-    _compiled(expression, lists)
+    rule = _compiled(expression, lists)
     typer.echo(f"OK: a valid rule of {len(expression):,} characters.")
+    if python:
+        typer.echo(rule.source, nl=False)
 
 
 @rules_app.command("test")

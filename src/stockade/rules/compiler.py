@@ -1,23 +1,45 @@
-"""The compiler: a syntax tree, checked against a scheme, into a chain of closures.
+"""The compiler: a syntax tree, checked against a scheme, into the operations of
+stockade.rules.codegen, which writes them out as one Python function.
 
 Every type question is settled here, and every choice that does not depend on the
 request: which comparison, the lower-cased pattern, the compiled regex, the sorted CIDR
-ranges. Running a compiled rule is then a few closure calls, each doing one thing."""
+ranges. Running a compiled rule is then one call of a function with nothing left to
+decide; running a zone's rules is one call too (`FilterList`)."""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import NoReturn
 
-from stockade.rules import ast
+from stockade.rules import ast, codegen
 from stockade.rules.addresses import RangeSet, network_bounds
+from stockade.rules.codegen import (
+    ITEM,
+    Apply,
+    Between,
+    Code,
+    Constant,
+    EachElement,
+    Element,
+    Elements,
+    Guarded,
+    InRanges,
+    IsTrue,
+    Logic,
+    Lookup,
+    MaybeApply,
+    Not,
+    Operation,
+    Read,
+    Truth,
+)
 from stockade.rules.errors import RuleError
 from stockade.rules.functions import FUNCTIONS, Function
 from stockade.rules.lists import Membership, NamedLists, membership
 from stockade.rules.parser import parse
-from stockade.rules.patterns import PatternError, regex_test, wildcard_test
+from stockade.rules.patterns import PatternError, Test, regex_test, wildcard_test
 from stockade.rules.scheme import (
     BOOL,
     INT,
@@ -25,7 +47,6 @@ from stockade.rules.scheme import (
     STRING,
     Kind,
     Predicate,
-    Reader,
     Scheme,
     Type,
     array_of,
@@ -49,18 +70,51 @@ _LITERAL_TYPES: dict[type, Type] = {
 
 
 class Filter:
-    """A compiled rule. `matches(values)` is the rule itself, a closure: the edge calls
-    it with one values object per request (RequestValues for the standard scheme)."""
+    """A compiled rule. `matches(values)` is the rule itself, one generated function: the
+    edge calls it with one values object per request (RequestValues for the standard
+    scheme). It is written and compiled the first time it is asked for; `source` is its
+    Python source."""
 
-    __slots__ = ("expression", "matches", "tree")
+    __slots__ = ("_built", "condition", "expression", "tree")
 
-    def __init__(self, expression: str, tree: ast.Expression, matches: Predicate) -> None:
+    def __init__(self, expression: str, tree: ast.Expression, condition: Code) -> None:
         self.expression = expression
         self.tree = tree
-        self.matches = matches
+        # The checked rule, as codegen's operations.
+        self.condition = condition
+        self._built: tuple[str, Predicate] | None = None
+
+    @property
+    def matches(self) -> Predicate:
+        return self._build()[1]
+
+    @property
+    def source(self) -> str:
+        return self._build()[0]
+
+    def _build(self) -> tuple[str, Predicate]:
+        if self._built is None:
+            self._built = codegen.filter_function(self.condition)
+        return self._built
 
     def __repr__(self) -> str:
         return f"Filter({self.expression!r})"
+
+
+class FilterList:
+    """Compiled rules run in order as one generated function: `matching(values)` gives
+    the index of each rule that matches the request, in order, and the caller may stop
+    at any one. A value that several rules read (a header, `lower(http.host)`) is read
+    once per request."""
+
+    __slots__ = ("matching", "size", "source")
+
+    def __init__(self, filters: Sequence[Filter]) -> None:
+        self.size = len(filters)
+        self.source, self.matching = codegen.matching_function([rule.condition for rule in filters])
+
+    def __repr__(self) -> str:
+        return f"FilterList({self.size} rules)"
 
 
 def compile(
@@ -77,26 +131,16 @@ def compile(
 
 @dataclass(slots=True)
 class _Typed:
-    """A compiled value: its type and how to read it. `each`: the reader gives a list,
-    one value per element (after [*]); `optional`: it may give None (a missing key)."""
+    """A compiled value: its type and the code that gives it. `each`: the code gives a
+    list, one value per element (after [*]); `code.optional`: it may give None (a
+    missing key)."""
 
     type: Type
-    read: Reader
+    code: Code
     each: bool = False
-    optional: bool = False
-    constant: object = None
-    is_constant: bool = False
     # For a comparison after [*]: the elements and the test of one, so that any() and
     # all() stop at the first element that decides instead of testing every one.
-    elements: tuple[Reader, Predicate] | None = None
-
-
-def _identity(value: Any) -> Any:
-    return value
-
-
-def _constant(value: object) -> Reader:
-    return lambda values: value
+    elements: tuple[Code, Test] | None = None
 
 
 class _Compiler:
@@ -115,19 +159,17 @@ class _Compiler:
 
     # conditions
 
-    def predicate(self, node: ast.Expression) -> Predicate:
+    def predicate(self, node: ast.Expression) -> Code:
         match node:
             case ast.BoolLiteral(value=value):
-                return (lambda values: True) if value else (lambda values: False)
+                return Truth(value)
             case ast.Not(operand=operand):
-                inner = self.predicate(operand)
-                return lambda values: not inner(values)
+                return Not(self.predicate(operand))
             case ast.Logical(operator=operator, operands=operands):
-                return _logical(operator, [self.predicate(operand) for operand in operands])
+                return Logic(operator.value, [self.predicate(operand) for operand in operands])
         typed = self.typed(node)
         if typed.type == BOOL and not typed.each:
-            read = typed.read
-            return (lambda values: read(values) is True) if typed.optional else read
+            return IsTrue(typed.code) if typed.code.optional else typed.code
         if typed.type == array_of(BOOL) or (typed.each and typed.type == BOOL):
             self.fail(
                 f"{self.source(node)} gives one result per element; wrap it in any(...) "
@@ -154,7 +196,7 @@ class _Compiler:
                 return self.comparison(node)
             case ast.StringLiteral(value=value) | ast.IntLiteral(value=value):
                 kind = STRING if isinstance(value, str) else INT
-                return _Typed(kind, _constant(value), constant=value, is_constant=True)
+                return _Typed(kind, Constant(value))
             case ast.IpLiteral():
                 self.fail("An IP address is compared with ip.src, not given to a function.", node)
         return _Typed(BOOL, self.predicate(node))
@@ -170,7 +212,7 @@ class _Compiler:
             if node.name in FUNCTIONS:
                 hint = f"{node.name} is a function: call it, as in {FUNCTIONS[node.name].example}."
             self.fail(f"There is no field {node.name}; {hint}", node)
-        return _Typed(field.type, field.read)
+        return _Typed(field.type, Read(field.name, field.attribute, field.read))
 
     def index(self, node: ast.Index) -> _Typed:
         target = self.typed(node.target)
@@ -207,8 +249,18 @@ class _Compiler:
                 node,
             )
         assert container.element is not None
-        reader = _element_reader(target, key)
-        return _Typed(container.element, reader, each=target.each, optional=not target.each)
+        field = (
+            self.scheme.field(node.target.name) if isinstance(node.target, ast.FieldRef) else None
+        )
+        if field is not None and field.index and isinstance(key, str):
+            lookup = Lookup(field.index, key, f"{field.attribute or 'map'}_element")
+            return _Typed(container.element, lookup)
+        if target.each:
+            # Arrays hold no None: an element that is not there is left out.
+            code: Code = EachElement(target.code, Element(ITEM, key), drop_missing=True)
+        else:
+            code = Element(target.code, key)
+        return _Typed(container.element, code, each=target.each)
 
     def each(self, node: ast.Each) -> _Typed:
         target = self.typed(node.target)
@@ -223,16 +275,7 @@ class _Compiler:
             self.fail(
                 "One [*] per value: the elements of elements cannot be taken one by one.", node
             )
-        read = target.read
-        if kind is Kind.MAP:
-            return _Typed(
-                element,
-                lambda values: [] if (found := read(values)) is None else list(found.values()),
-                each=True,
-            )
-        if target.optional:
-            return _Typed(element, lambda values: read(values) or [], each=True)
-        return _Typed(element, read, each=True)
+        return _Typed(element, Elements(target.code, of_map=kind is Kind.MAP), each=True)
 
     def call(self, node: ast.Call) -> _Typed:
         function = FUNCTIONS.get(node.function)
@@ -296,29 +339,25 @@ class _Compiler:
                 node,
             )
         test = self.test(node, left.type, expected, name)
-        read = left.read
         if left.each:
-            single = test(_identity)
             return _Typed(
                 array_of(BOOL),
-                lambda values: [single(item) for item in read(values)],
-                elements=(read, single),
+                EachElement(left.code, test(ITEM), drop_missing=False),
+                elements=(left.code, test),
             )
-        if left.optional:
-            single = test(_identity)
-            return _Typed(BOOL, lambda values: (item := read(values)) is not None and single(item))
-        return _Typed(BOOL, test(read))
+        if left.code.optional:
+            return _Typed(BOOL, Guarded(left.code, test))
+        return _Typed(BOOL, test(left.code))
 
-    def test(
-        self, node: ast.Comparison, left: Type, expected: str, name: str
-    ) -> Callable[[Reader], Predicate]:
-        """How to compare a value of type `left`, given how to read it."""
+    def test(self, node: ast.Comparison, left: Type, expected: str, name: str) -> Test:
+        """How to compare a value of type `left`, given its code."""
         right = node.right
         if node.operator is Op.IN:
             container = self.membership(right, left, expected, name)
             if isinstance(container, RangeSet):
-                return container.test
-            return lambda read: lambda values: read(values) in container
+                starts, ends = container.bounds()
+                return lambda value: InRanges(value, starts, ends)
+            return lambda value: Operation(value, "in", Constant(container))
         # The parser puts sets and lists after `in` only.
         assert not isinstance(right, ast.SetLiteral | ast.ListName)
         self.check_literal(right, left, expected, name)
@@ -338,7 +377,7 @@ class _Compiler:
                     "linear.",
                     right,
                 )
-        return _COMPARE[node.operator](value)
+        return _compare(node.operator, value)
 
     def check_literal(self, literal: ast.Node, left: Type, expected: str, name: str) -> None:
         found = _LITERAL_TYPES[type(literal)]
@@ -373,148 +412,55 @@ class _Compiler:
         return membership(singles, ranges)
 
 
-_COMPARE: dict[Op, Callable[[object], Callable[[Reader], Predicate]]] = {
-    Op.EQ: lambda value: lambda read: lambda values: read(values) == value,
-    Op.NE: lambda value: lambda read: lambda values: read(values) != value,
-    Op.LT: lambda value: lambda read: lambda values: read(values) < value,
-    Op.LE: lambda value: lambda read: lambda values: read(values) <= value,
-    Op.GT: lambda value: lambda read: lambda values: read(values) > value,
-    Op.GE: lambda value: lambda read: lambda values: read(values) >= value,
-    Op.CONTAINS: lambda value: lambda read: lambda values: value in read(values),
+# The Python operator of each comparison; contains is `value in left`.
+_OPERATORS_WRITTEN = {
+    Op.EQ: "==",
+    Op.NE: "!=",
+    Op.LT: "<",
+    Op.LE: "<=",
+    Op.GT: ">",
+    Op.GE: ">=",
 }
 
 
-def _ip_test(operator: Op, literal: ast.IpLiteral) -> Callable[[Reader], Predicate]:
+def _compare(operator: Op, value: object) -> Test:
+    if operator is Op.CONTAINS:
+        return lambda left: Operation(Constant(value), "in", left)
+    written = _OPERATORS_WRITTEN[operator]
+    return lambda left: Operation(left, written, Constant(value))
+
+
+def _ip_test(operator: Op, literal: ast.IpLiteral) -> Test:
     first, last = network_bounds(literal.network)
     if first == last:
-        return _COMPARE[operator](first)
-    if operator is Op.EQ:
-        return lambda read: lambda values: first <= read(values) <= last
-    return lambda read: lambda values: not first <= read(values) <= last
-
-
-def _logical(operator: ast.Logic, operands: list[Predicate]) -> Predicate:
-    if operator is ast.Logic.XOR and len(operands) == 2:
-        left, right = operands
-        return lambda values: left(values) != right(values)
-    if operator is ast.Logic.XOR:
-
-        def either(values: Any) -> bool:
-            result = False
-            for operand in operands:
-                result = result != operand(values)
-            return result
-
-        return either
-    if len(operands) == 2:
-        first, second = operands
-        if operator is ast.Logic.AND:
-            return lambda values: first(values) and second(values)
-        return lambda values: first(values) or second(values)
-    if operator is ast.Logic.AND:
-        # A loop, not all(generator): no generator to build on every request.
-        def every(values: Any) -> bool:
-            for operand in operands:  # noqa: SIM110
-                if not operand(values):
-                    return False
-            return True
-
-        return every
-
-    def some(values: Any) -> bool:
-        for operand in operands:  # noqa: SIM110
-            if operand(values):
-                return True
-        return False
-
-    return some
-
-
-def _element_reader(target: _Typed, key: str | int) -> Reader:
-    """The reader of target[key], a map's value or an array's element; None when there is
-    no such key. The usual shapes (headers["name"], then [0]) are one closure each."""
-    read = target.read
-    if isinstance(key, str):
-        if target.each:
-            return lambda values: [
-                item for found in read(values) if (item := found.get(key)) is not None
-            ]
-        if target.optional:
-            return lambda values: None if (found := read(values)) is None else found.get(key)
-        return lambda values: read(values).get(key)
-    if target.each:
-        return lambda values: [found[key] for found in read(values) if key < len(found)]
-    if target.optional:
-        return lambda values: (
-            None if (found := read(values)) is None or key >= len(found) else found[key]
-        )
-    return lambda values: found[key] if key < len(found := read(values)) else None
-
-
-def _short_circuit(wanted: bool, elements: Reader, single: Predicate) -> Predicate:
-    """any(...) (`wanted` true) or all(...) of a comparison after [*], stopping at the
-    first element whose test gives `wanted` (for all, the first that fails)."""
-    if wanted:
-
-        def some(values: Any) -> bool:
-            for item in elements(values):  # noqa: SIM110
-                if single(item):
-                    return True
-            return False
-
-        return some
-
-    def every(values: Any) -> bool:
-        for item in elements(values):  # noqa: SIM110
-            if not single(item):
-                return False
-        return True
-
-    return every
+        return _compare(operator, first)
+    negated = operator is not Op.EQ
+    return lambda left: Between(left, first, last, negated)
 
 
 def _call(function: Function, arguments: list[_Typed]) -> _Typed:
-    """The reader of a checked call; constant arguments are bound once, here."""
-    implementation = function.implementation
+    """The code of a checked call."""
     first, rest = arguments[0], arguments[1:]
-    read = first.read
     if function.aggregates and first.elements is not None:
-        return _Typed(function.result, _short_circuit(function.name == "any", *first.elements))
+        items, test = first.elements
+        return _Typed(function.result, codegen.Each(items, test, function.name == "any"))
     if function.aggregates:
-        if first.optional:
-            return _Typed(function.result, lambda values: implementation(read(values) or ()))
-        return _Typed(function.result, lambda values: implementation(read(values)))
-    apply: Callable[[Any, Any], Any]
-    if all(argument.is_constant for argument in rest):
-        extra = tuple(argument.constant for argument in rest)
-        plain = not first.each and not first.optional
-        if plain and not extra:
-            return _Typed(function.result, lambda values: implementation(read(values)))
-        if plain and len(extra) == 1:
-            (only,) = extra
-            return _Typed(function.result, lambda values: implementation(read(values), only))
-        apply = lambda value, values: implementation(value, *extra)  # noqa: E731
-    else:
-        others = [argument.read for argument in rest]
-
-        def apply(value: Any, values: Any) -> Any:
-            given = [other(values) for other in others]
-            return None if None in given else implementation(value, *given)
-
-    may_miss = any(argument.optional for argument in rest)
+        items = Logic("or", [first.code, Constant(())]) if first.code.optional else first.code
+        return _Typed(function.result, _apply(function, [items]))
+    may_miss = any(argument.code.optional for argument in rest)
     if first.each:
-        return _Typed(
-            array_of(function.result),
-            lambda values: [
-                result
-                for item in read(values)
-                if (result := apply(item, values)) is not None or not may_miss
-            ],
-        )
-    if first.optional or may_miss:
-        return _Typed(
-            function.result,
-            lambda values: None if (value := read(values)) is None else apply(value, values),
-            optional=True,
-        )
-    return _Typed(function.result, lambda values: apply(read(values), values))
+        body = _apply(function, [ITEM, *(argument.code for argument in rest)])
+        return _Typed(array_of(function.result), EachElement(first.code, body, may_miss))
+    return _Typed(function.result, _apply(function, [argument.code for argument in arguments]))
+
+
+def _apply(function: Function, arguments: list[Code]) -> Code:
+    """The call itself: the function's own inline form if it has one, else a call of
+    its implementation; None when an argument may be missing and is."""
+    if function.inline:
+        applied = Apply(function.name, function.inline, arguments)
+    else:
+        applied = codegen.call(function.implementation, *arguments, label=function.name)
+    if any(argument.optional for argument in arguments):
+        return MaybeApply(applied)
+    return applied

@@ -26,7 +26,13 @@ class Function:
 
     A first argument that goes element by element (`x[*]`) makes the call go element by
     element too, giving an array of results, unless the function `aggregates` an array
-    (any, all), which then takes the elements as its array."""
+    (any, all), which then takes the elements as its array.
+
+    A function must be pure (the same arguments give the same result, and nothing else
+    happens): a compiled rule calls it once for every rule of a zone that gives it the
+    same arguments. `inline`, if given, is the Python expression compiled rules write
+    instead of calling `implementation`, with {0}, {1}... for the arguments, such as
+    "{0}.lower()"; it must mean the same."""
 
     name: str
     parameters: tuple[Parameter, ...]
@@ -35,6 +41,7 @@ class Function:
     summary: str
     example: str
     aggregates: bool = False
+    inline: str = ""
 
 
 def _is_string(kind: Type) -> bool:
@@ -81,6 +88,7 @@ FUNCTIONS: dict[str, Function] = {
             str.lower,
             "The string in lower case.",
             'lower(http.host) eq "forum.example"',
+            inline="{0}.lower()",
         ),
         Function(
             "upper",
@@ -89,6 +97,7 @@ FUNCTIONS: dict[str, Function] = {
             str.upper,
             "The string in upper case.",
             'upper(ip.src.country) eq "FR"',
+            inline="{0}.upper()",
         ),
         Function(
             "len",
@@ -97,6 +106,7 @@ FUNCTIONS: dict[str, Function] = {
             len,
             "The length of a string (in characters), an array or a map (in entries).",
             "len(http.request.uri.query) gt 1024",
+            inline="len({0})",
         ),
         Function(
             "starts_with",
@@ -105,6 +115,7 @@ FUNCTIONS: dict[str, Function] = {
             _starts_with,
             "True when the first string begins with the second.",
             'starts_with(http.request.uri.path, "/admin/")',
+            inline="{0}.startswith({1})",
         ),
         Function(
             "ends_with",
@@ -113,6 +124,7 @@ FUNCTIONS: dict[str, Function] = {
             _ends_with,
             "True when the first string ends with the second.",
             'ends_with(http.request.uri.path, ".php")',
+            inline="{0}.endswith({1})",
         ),
         Function(
             "url_decode",
@@ -130,6 +142,7 @@ FUNCTIONS: dict[str, Function] = {
             "True when at least one element is true (false for no element).",
             'any(http.request.headers["accept"][*] contains "json")',
             aggregates=True,
+            inline="any({0})",
         ),
         Function(
             "all",
@@ -139,6 +152,7 @@ FUNCTIONS: dict[str, Function] = {
             "True when every element is true (true for no element).",
             'all(http.request.headers["x-forwarded-proto"][*] eq "https")',
             aggregates=True,
+            inline="all({0})",
         ),
     )
 }

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-# A closure that reads one value out of a request's values object.
+from stockade.rules.codegen import is_name
+
+# A function that reads one value out of a request's values object.
 Reader = Callable[[Any], Any]
-# A compiled rule, or part of one: true when the request matches.
+# A compiled rule: true when the request matches.
 Predicate = Callable[[Any], bool]
 
 
@@ -81,7 +83,11 @@ def map_of(element: Type) -> Type:
 class Field:
     """One field of a scheme. `read` takes the values object the scheme is made for and
     returns the field's value: a str, an int, a bool, an IP key (see `ip_key`), a list or
-    a dict, as the type says."""
+    a dict, as the type says. When the value is an attribute of the values object,
+    `attribute` names it, and compiled rules read it directly instead of calling `read`.
+    For a map, `index` may name a method of the values object that gives the value at
+    one key (None when there is none): compiled rules call it for `field["key"]`
+    rather than read the whole map."""
 
     name: str
     type: Type
@@ -91,6 +97,13 @@ class Field:
     # Map keys that are lower-case in every request (header names): a key written with
     # capitals could never match, so the compiler refuses it.
     lowercase_keys: bool = False
+    attribute: str = ""
+    index: str = ""
+
+    def __post_init__(self) -> None:
+        for name in (self.attribute, self.index):
+            if name and not is_name(name):
+                raise ValueError(f"Field {self.name}: {name!r} is not an attribute name.")
 
 
 class Scheme:

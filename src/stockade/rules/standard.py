@@ -9,14 +9,52 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from operator import attrgetter
+from typing import Any, Final
 
-from stockade.rules.addresses import ip_key
-from stockade.rules.scheme import BOOL, INT, IP, STRING, Field, Scheme, array_of, map_of
+from stockade.rules.addresses import visitor_key
+from stockade.rules.scheme import BOOL, INT, IP, STRING, Field, Scheme, Type, array_of, map_of
 
 
 def decode_text(raw: bytes) -> str:
-    # Lossless for any bytes, and the usual reading of the UTF-8 browsers send.
-    return raw.decode("utf-8", "surrogateescape")
+    """Lossless for any bytes, and the usual reading of the UTF-8 browsers send."""
+    try:
+        # Strict first: the same text when it succeeds, and a faster call.
+        return raw.decode()
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "surrogateescape")
+
+
+# Header names as headers are looked up: decoded and lower-cased, kept since every
+# request sends much the same few; emptied when it holds this many.
+_KEPT_NAMES: Final = 1024
+_names: Final[dict[bytes, str]] = {}
+
+
+_wanted: Final[dict[str, bytes]] = {}
+
+
+def wanted_name(name: str) -> bytes:
+    """The bytes a raw header name is compared with, after bytes.lower(), to be `name`
+    (lower case) once decoded and lower-cased; empty when that takes decoding: every
+    character but the Kelvin sign (which gives k) lower-cases to a non-ASCII one, so
+    only an ASCII name without k can be compared as bytes."""
+    found = _wanted.get(name)
+    if found is None:
+        found = name.encode() if name.isascii() and "k" not in name else b""
+        if len(_wanted) >= _KEPT_NAMES:
+            _wanted.clear()
+        _wanted[name] = found
+    return found
+
+
+def header_name(raw: bytes) -> str:
+    found = _names.get(raw)
+    if found is None:
+        found = decode_text(raw).lower()
+        if len(_names) >= _KEPT_NAMES:
+            _names.clear()
+        _names[raw] = found
+    return found
 
 
 # Where an address is: its country code and its autonomous system number ("" and 0 when
@@ -33,10 +71,11 @@ class RequestValues:
         "_asn",
         "_cookie",
         "_country",
-        "_first_values",
         "_header_map",
         "_ip_key",
         "_locate",
+        "_referer",
+        "_user_agent",
         "body_size",
         "host",
         "ip",
@@ -68,7 +107,10 @@ class RequestValues:
         self.path = path
         self.query = query
         self.version = version
-        self.raw_headers = raw_headers
+        # A list (the edge's is one already): the compiled build walks lists fastest.
+        self.raw_headers: list[tuple[bytes, bytes]] = (
+            raw_headers if isinstance(raw_headers, list) else list(raw_headers)
+        )
         self.ip = ip
         self._country = country
         self._asn = asn
@@ -76,8 +118,10 @@ class RequestValues:
         self.tls = tls
         self.body_size = body_size
         self._header_map: dict[str, list[str]] | None = None
-        self._first_values: dict[bytes, str] = {}
         self._cookie: str | None = None
+        # The first User-Agent and Referer, kept once read: many rules read them.
+        self._user_agent: str | None = None
+        self._referer: str | None = None
         self._ip_key: int | None = None
 
     @property
@@ -111,39 +155,68 @@ class RequestValues:
         found = self._header_map
         if found is None:
             found = self._header_map = {}
-            for name, value in self.raw_headers:
-                found.setdefault(decode_text(name).lower(), []).append(decode_text(value))
+            for header in self.raw_headers:
+                found.setdefault(header_name(header[0]), []).append(decode_text(header[1]))
         return found
 
-    def _first(self, name: bytes) -> str:
-        """The first value of the header `name` (lower case); empty when there is none.
-        Kept, so that the next rule reading it does not scan the headers again."""
-        found = self._first_values.get(name)
-        if found is None:
-            found = ""
-            for key, value in self.raw_headers:
-                if len(key) == len(name) and key.lower() == name:
-                    found = decode_text(value)
-                    break
-            self._first_values[name] = found
+    def header_values(self, name: str) -> list[str] | None:
+        """Every value of the header `name` (lower case), as `headers` holds them; None
+        when there is none. Compiled rules call it for `http.request.headers["name"]`:
+        it decodes only the headers of that name."""
+        if self._header_map is not None:
+            return self._header_map.get(name)
+        values = self._raw_values(name, wanted_name(name))
+        return None if values is None else [decode_text(value) for value in values]
+
+    def _raw_values(self, name: str, wanted: bytes) -> list[bytes] | None:
+        """The raw values of the header `name` (lower case) in order, None when none;
+        `wanted` is wanted_name(name)."""
+        found: list[bytes] | None = None
+        size = len(wanted)
+        # header[0], not `for key, value in`: the compiled build unpacks by iterating.
+        for header in self.raw_headers:
+            key = header[0]
+            if size:
+                if len(key) != size or key.lower() != wanted:
+                    continue
+            elif header_name(key) != name:
+                continue
+            if found is None:
+                found = [header[1]]
+            else:
+                found.append(header[1])
         return found
+
+    def _first(self, name: str, wanted: bytes) -> str:
+        """The first value of the header `name` (lower case); empty when there is none."""
+        values = self._raw_values(name, wanted)
+        return "" if values is None else decode_text(values[0])
 
     @property
     def user_agent(self) -> str:
-        return self._first(b"user-agent")
+        found = self._user_agent
+        if found is None:
+            found = self._user_agent = self._first("user-agent", b"user-agent")
+        return found
 
     @property
     def referer(self) -> str:
-        return self._first(b"referer")
+        found = self._referer
+        if found is None:
+            found = self._referer = self._first("referer", b"referer")
+        return found
 
     @property
     def cookie(self) -> str:
         """Every Cookie header, joined as one would be (HTTP/2 splits them)."""
         found = self._cookie
         if found is None:
-            found = self._cookie = "; ".join(
-                decode_text(value) for key, value in self.raw_headers if key.lower() == b"cookie"
-            )
+            cookies = []
+            for header in self.raw_headers:
+                key = header[0]
+                if len(key) == 6 and key.lower() == b"cookie":
+                    cookies.append(decode_text(header[1]))
+            found = self._cookie = "; ".join(cookies)
         return found
 
     @property
@@ -151,100 +224,107 @@ class RequestValues:
         """The visitor's address as rules compare it; -1 (matching no range) if invalid."""
         found = self._ip_key
         if found is None:
-            key = ip_key(self.ip)
-            found = self._ip_key = -1 if key is None else key
+            found = self._ip_key = visitor_key(self.ip)
         return found
+
+
+def _attribute_field(
+    name: str, type: Type, attribute: str, meaning: str, example: str, **more: Any
+) -> Field:
+    """A field that is an attribute of RequestValues."""
+    return Field(name, type, attrgetter(attribute), meaning, example, attribute=attribute, **more)
 
 
 STANDARD_SCHEME = Scheme(
     [
-        Field(
-            "http.host", STRING, attrgetter("host"), "The Host header, as sent.", '"forum.example"'
+        _attribute_field(
+            "http.host", STRING, "host", "The Host header, as sent.", '"forum.example"'
         ),
-        Field(
+        _attribute_field(
             "http.request.method",
             STRING,
-            attrgetter("method"),
+            "method",
             "The request method, in capitals.",
             '"POST"',
         ),
-        Field(
+        _attribute_field(
             "http.request.uri",
             STRING,
-            attrgetter("uri"),
+            "uri",
             "The path and, after a ?, the query string.",
             '"/search?q=x"',
         ),
-        Field(
+        _attribute_field(
             "http.request.uri.path",
             STRING,
-            attrgetter("path"),
+            "path",
             "The path, as sent (not decoded).",
             '"/wp-login.php"',
         ),
-        Field(
+        _attribute_field(
             "http.request.uri.query",
             STRING,
-            attrgetter("query"),
+            "query",
             "The query string without the ?; empty when there is none.",
             '"q=x&page=2"',
         ),
-        Field(
-            "http.request.version", STRING, attrgetter("version"), "The HTTP version.", '"HTTP/1.1"'
+        _attribute_field(
+            "http.request.version", STRING, "version", "The HTTP version.", '"HTTP/1.1"'
         ),
-        Field(
+        _attribute_field(
             "http.request.headers",
             map_of(array_of(STRING)),
-            attrgetter("headers"),
+            "headers",
             "Every header: lower-cased name -> its values, in the order received.",
             '{"accept": ["text/html"]}',
             lowercase_keys=True,
+            index="header_values",
         ),
-        Field(
+        _attribute_field(
             "http.user_agent",
             STRING,
-            attrgetter("user_agent"),
+            "user_agent",
             "The first User-Agent header; empty when there is none.",
             '"curl/8.5.0"',
         ),
-        Field(
+        _attribute_field(
             "http.referer",
             STRING,
-            attrgetter("referer"),
+            "referer",
             "The first Referer header; empty when there is none.",
             '"https://forum.example/"',
         ),
-        Field(
+        _attribute_field(
             "http.cookie",
             STRING,
-            attrgetter("cookie"),
+            "cookie",
             'Every Cookie header, joined with "; "; empty when there is none.',
             '"session=abc; theme=dark"',
         ),
-        Field(
-            "ip.src", IP, attrgetter("ip_key"), "The visitor's IP address (v4 or v6).", "192.0.2.7"
+        _attribute_field(
+            "ip.src", IP, "ip_key", "The visitor's IP address (v4 or v6).", "192.0.2.7"
         ),
-        Field(
+        _attribute_field(
             "ip.src.country",
             STRING,
-            attrgetter("country"),
+            "country",
             "The visitor's country, ISO 3166-1 two-letter code in capitals; empty when unknown.",
             '"FR"',
         ),
-        Field(
+        _attribute_field(
             "ip.src.asnum",
             INT,
-            attrgetter("asn"),
+            "asn",
             "The visitor's autonomous system number; 0 when unknown.",
             "13335",
         ),
-        Field(
-            "ssl", BOOL, attrgetter("tls"), "True when the request came over TLS (HTTPS).", "true"
+        _attribute_field(
+            "ssl", BOOL, "tls", "True when the request came over TLS (HTTPS).", "true"
         ),
-        Field(
+        _attribute_field(
             "http.request.body.size",
             INT,
-            attrgetter("body_size"),
+            "body_size",
             "The request body's size in bytes, as announced by Content-Length (0 when none).",
             "1024",
         ),
