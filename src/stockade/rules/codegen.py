@@ -8,7 +8,7 @@ local variable.
 
 What a rule's author wrote never goes into the source: every value (strings, numbers,
 sets, compiled regexes, address ranges) is put in the function's namespace under a name
-made here (`_c0`, `_c1`...), and the source holds only those names, attribute names of
+made here (`_c1`, `_c2`...), and the source holds only those names, attribute names of
 the scheme, names of local variables made here, and Python's operators. `Module.build`
 refuses a source with a quote, a backslash or a comment character in it, so no string
 can be written into the code even by a mistake of this module.
