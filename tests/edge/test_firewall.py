@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from stockade.edge.config import ConfigError, EdgeSettings, config_from_dict
+from stockade.edge.config import ConfigError, EdgeConfig, EdgeSettings, config_from_dict
 from stockade.edge.firewall import query_mark, request_values
 from stockade.edge.runtime import Edge
 from stockade.policy import FirewallRule, NamedList, RateLimit, Snapshot, Zone, ZoneError
@@ -58,6 +58,15 @@ def reached_origin(wire: Wire) -> bool:
     if reached:
         wire.reply(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
     return reached
+
+
+def config_zone(**tables: object) -> dict[str, object]:
+    """Zone "forum" as a table of an edge config file, with these keys."""
+    return {"name": "forum", "hostnames": ["forum.example"], "origins": [ORIGIN], **tables}
+
+
+def load(zone: dict[str, object]) -> EdgeConfig:
+    return config_from_dict({"zones": [zone]}, source="edge.toml")
 
 
 def firewall_counts(wire: Wire) -> dict[tuple[str, str, str], int]:
@@ -235,15 +244,12 @@ def test_rules_and_limits_look_up_the_zones_named_lists(
 
 
 def test_a_rule_naming_a_list_the_zone_lacks_is_refused_with_its_caret() -> None:
-    zone = {
-        "name": "forum",
-        "hostnames": ["forum.example"],
-        "origins": [ORIGIN],
-        "lists": [{"name": "scanners", "items": ["203.0.113.0/24"]}],
-        "firewall_rules": [{"id": "r1", "expression": "ip.src in $scaners", "action": "block"}],
-    }
+    zone = config_zone(
+        lists=[{"name": "scanners", "items": ["203.0.113.0/24"]}],
+        firewall_rules=[{"id": "r1", "expression": "ip.src in $scaners", "action": "block"}],
+    )
     with pytest.raises(ConfigError) as caught:
-        config_from_dict({"zones": [zone]}, source="edge.toml")
+        load(zone)
     assert str(caught.value) == (
         "edge.toml: Zone 'forum', firewall rule 'r1':\n"
         "ip.src in $scaners\n"
@@ -251,12 +257,10 @@ def test_a_rule_naming_a_list_the_zone_lacks_is_refused_with_its_caret() -> None
         "There is no list $scaners; the lists given are: $scanners."
     )
     zone["firewall_rules"] = [{"id": "r1", "expression": "ip.src in $scanners", "action": "block"}]
-    assert config_from_dict({"zones": [zone]}, source="edge.toml").zones[0].lists == (
-        NamedList(name="scanners", items=("203.0.113.0/24",)),
-    )
+    assert load(zone).zones[0].lists == (NamedList(name="scanners", items=("203.0.113.0/24",)),)
     zone["lists"] = [{"name": "scanners", "values": []}]
     with pytest.raises(ConfigError, match=r"zones\[0\].lists\[0\] has an unknown key 'values'"):
-        config_from_dict({"zones": [zone]}, source="edge.toml")
+        load(zone)
 
 
 def test_disabled_rules_do_nothing(loop: asyncio.AbstractEventLoop, tmp_path: Path) -> None:
@@ -300,14 +304,11 @@ def test_rules_that_cannot_be_served_are_refused_with_a_sentence(
 
 
 def test_a_config_file_with_a_bad_expression_names_the_zone_the_rule_and_the_place() -> None:
-    zone = {
-        "name": "forum",
-        "hostnames": ["forum.example"],
-        "origins": [ORIGIN],
-        "firewall_rules": [{"id": "r1", "expression": 'ip.src eq "x"', "action": "block"}],
-    }
+    zone = config_zone(
+        firewall_rules=[{"id": "r1", "expression": 'ip.src eq "x"', "action": "block"}]
+    )
     with pytest.raises(ConfigError) as caught:
-        config_from_dict({"zones": [zone]}, source="edge.toml")
+        load(zone)
     assert str(caught.value) == (
         "edge.toml: Zone 'forum', firewall rule 'r1':\n"
         'ip.src eq "x"\n'
@@ -316,13 +317,13 @@ def test_a_config_file_with_a_bad_expression_names_the_zone_the_rule_and_the_pla
     )
     zone["firewall_rules"] = [{"id": "r1", "expression": "true", "action": "block", "stauts": 1}]
     with pytest.raises(ConfigError, match="unknown key 'stauts'"):
-        config_from_dict({"zones": [zone]}, source="edge.toml")
+        load(zone)
     zone["firewall_rules"] = [
         {"id": "r1", "expression": "true", "action": "log"},
         {"id": "r1", "expression": "true", "action": "block"},
     ]
     with pytest.raises(ConfigError, match="two firewall rules with the id 'r1'"):
-        config_from_dict({"zones": [zone]}, source="edge.toml")
+        load(zone)
 
 
 @pytest.mark.parametrize(

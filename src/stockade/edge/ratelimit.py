@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Final
 from stockade.edge.firewall import compile_rule, query_mark, request_values
 from stockade.edge.pages import WAIT, Answer, Pages
 from stockade.policy import RateLimit, Zone
-from stockade.rules import Filter
 
 if TYPE_CHECKING:
     from stockade.edge.challenge import ZoneChallenge
@@ -111,7 +110,6 @@ class CompiledLimit:
     __slots__ = (
         "action",
         "always",
-        "filter",
         "id",
         "label",
         "matches",
@@ -123,8 +121,7 @@ class CompiledLimit:
     )
 
     def __init__(self, limit: RateLimit, zone: str, lists: NamedLists | None = None) -> None:
-        self.filter: Filter = compile_rule(limit, zone, lists)
-        self.matches = self.filter.matches
+        self.matches = compile_rule(limit, zone, lists).matches
         # Most limits count every request: no need to make the request's values for them.
         self.always = limit.expression.strip() == "true"
         self.id = limit.id
