@@ -30,6 +30,7 @@ from stockade.control.api import (
     watch_items,
     zones,
 )
+from stockade.control.body_limit import BodyLimit
 from stockade.control.errors import install_error_handlers
 from stockade.control.keys import ensure_signing_key, load_signing_key, write_secret
 from stockade.control.public import notices
@@ -141,6 +142,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.control = state
     install_error_handlers(app)
+    app.add_middleware(BodyLimit)
     routers = (zones, enforcements, tokens, edges, watch_items, alerts, edge_feed, edge_samples)
     for module in (*routers, notices):
         app.include_router(module.router)
