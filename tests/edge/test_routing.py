@@ -89,3 +89,32 @@ def test_the_lookup_cache_is_bounded(registry: OriginRegistry) -> None:
     for index in range(10_000):
         table.lookup(b"random-%d.example" % index)
     assert len(table._cache) <= 8192
+
+
+def test_an_unchanged_zone_keeps_its_route_in_a_new_snapshot(registry: OriginRegistry) -> None:
+    pages = Pages()
+    first = RoutingTable(
+        Snapshot(zones=(zone("a", "a.example"), zone("b", "b.example"))), registry, pages
+    )
+    kept, changed = first.exact["a.example"], first.exact["b.example"]
+    kept.pick_origin()  # the route's state (round robin, origins looked up) goes on
+    # Decoded anew, as an edge gets it: equal zones, not the same objects.
+    second = RoutingTable(
+        Snapshot(
+            revision=2,
+            zones=(zone("a", "a.example"), zone("b", "b.example", "www.b.example")),
+        ),
+        registry,
+        pages,
+        previous=first,
+    )
+    assert second.exact["a.example"] is kept
+    assert second.exact["b.example"] is not changed
+    assert second.exact["www.b.example"] is second.exact["b.example"]
+    assert second.exact["b.example"].zone.hostnames == ("b.example", "www.b.example")
+    # Built from other parts (here other pages), no route is kept.
+    third = RoutingTable(
+        Snapshot(revision=3, zones=(zone("a", "a.example"),)), registry, Pages(), previous=second
+    )
+    assert third.exact["a.example"] is not kept
+    assert list(third.exact) == ["a.example"]

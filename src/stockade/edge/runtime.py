@@ -155,7 +155,7 @@ class Edge:
         self.snapshot = snapshot
         previous = self.table
         with collection_paused():
-            self.table = self._routing_table(snapshot)
+            self.table = self._routing_table(snapshot, previous)
         now = time.time()
         self._blocked = self.table.blocked_zones(now)
         newly_blocked = self._blocked - previous.blocked_zones(now)
@@ -169,7 +169,9 @@ class Edge:
             else "",
         )
 
-    def _routing_table(self, snapshot: Snapshot) -> RoutingTable:
+    def _routing_table(
+        self, snapshot: Snapshot, previous: RoutingTable | None = None
+    ) -> RoutingTable:
         table = RoutingTable(
             snapshot,
             self.registry,
@@ -178,6 +180,7 @@ class Edge:
             self.challenge_key,
             self.asns,
             self.rate_counters,
+            previous,
         )
         for kind, zones in table.unmatched_access.items():
             # A security filter without its database must not lock everyone out, so these
