@@ -4,8 +4,8 @@ Fills a fresh SQLite database (or STOCKADE_DATABASE_URL, which it must be free t
 with ZONES zones of two hostnames and one origin each, a tenth of them with an
 enforcement (and, with --rules-every N, every N-th zone with a firewall rule, an access
 rule and a rate limit), then times: build from the store, encode + sign, verify + decode, and the
-edge applying it (routing table, enforcement); then the next revision, built by the same builder as the control
-plane keeps one.
+edge applying it (routing table, enforcement); then the next revision, one zone changed,
+built by the same builder (the control plane keeps one) and applied by the same edge.
 
     python bench/snapshot_build.py [--zones 100000] [--rules-every N]
 
@@ -129,12 +129,22 @@ def main() -> None:
         loaded_at = time.perf_counter()
         # The control plane keeps its builder: the next revision reuses unchanged zones.
         with database.write() as session:
-            session.execute(update(ZoneRecord).where(ZoneRecord.id == 1).values(service="hosted"))
-            bump_revision(session)
+            changed = bump_revision(session)  # stamped on the zone, as the desk does
+            session.execute(
+                update(ZoneRecord)
+                .where(ZoneRecord.id == 1)
+                .values(service="hosted", revision=changed)
+            )
         rebuild_started = time.perf_counter()
         with database.read() as session:
-            sign_snapshot(builder.build(session), key)
+            next_signed = sign_snapshot(builder.build(session), key)
         rebuilt = time.perf_counter()
+        # The edge decodes the whole snapshot, and builds again only the zone that changed.
+        with collection_paused():
+            next_loaded = verify_snapshot(next_signed, key.verify_key())
+        next_verified = time.perf_counter()
+        edge.apply(next_loaded)
+        next_applied = time.perf_counter()
         database.dispose()
 
     assert len(loaded.zones) == args.zones
@@ -149,7 +159,12 @@ def main() -> None:
         f"verify and decode {verified_at - signed_at:.2f} s + "
         f"edge applies {loaded_at - verified_at:.2f} s = {total:.2f} s"
     )
-    print(f"next revision (one zone changed): build and sign {rebuilt - rebuild_started:.2f} s")
+    print(
+        f"next revision (one zone changed): build and sign {rebuilt - rebuild_started:.2f} s + "
+        f"verify and decode {next_verified - rebuilt:.2f} s + "
+        f"edge applies {next_applied - next_verified:.2f} s = "
+        f"{next_applied - rebuild_started:.2f} s"
+    )
     print(f"goal: <= {GOAL_SECONDS:.1f} s ({'met' if total <= GOAL_SECONDS else 'MISSED'})")
 
 

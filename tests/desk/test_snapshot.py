@@ -9,7 +9,7 @@ from sqlalchemy import update
 from stockade.desk.enforcement import EnforcementRequest, NoticeText, enforce, unblock
 from stockade.desk.snapshot import SnapshotBuilder, build_snapshot
 from stockade.desk.zone_rules import set_zone_rules
-from stockade.desk.zones import create_zone, update_zone
+from stockade.desk.zones import create_zone, delete_zone, update_zone
 from stockade.policy import (
     AccessRule,
     FirewallRule,
@@ -21,8 +21,8 @@ from stockade.policy import (
     sign_snapshot,
     verify_snapshot,
 )
-from stockade.store import Database
-from stockade.store.models import EnforcementRecord, utcnow
+from stockade.store import Database, bump_revision
+from stockade.store.models import EnforcementRecord, HostnameRecord, ZoneRecord, utcnow
 
 PUBLIC = "https://control.example"
 
@@ -251,3 +251,60 @@ def test_the_signed_snapshot_verifies_and_loads(database: Database) -> None:
     key = SigningKey.generate()
     snapshot = _snapshot(database)
     assert verify_snapshot(sign_snapshot(snapshot, key), key.verify_key()) == snapshot
+
+
+def test_a_builder_reads_again_only_the_zones_changed_and_matches_a_fresh_build(
+    database: Database,
+) -> None:
+    for name in ("alpha", "beta", "gamma"):
+        _zone(database, name)
+    builder = SnapshotBuilder(PUBLIC)
+    first = _built(database, builder)
+    block = EnforcementRequest(basis="policy", reason="Terms.", notice_url="https://p.example")
+    changes = [
+        lambda session: update_zone(session, "beta", hostnames=["beta.example", "b.example"]),
+        lambda session: update_zone(session, "beta", origins=["http://10.0.0.9"]),
+        lambda session: set_zone_rules(
+            session, "gamma", access_rules=[{"action": "block", "ips": ["192.0.2.0/24"]}]
+        ),
+        lambda session: create_zone(
+            session, name="aardvark", hostnames=["aardvark.example"], origins=["http://10.0.0.7"]
+        ),
+        lambda session: enforce(session, "alpha", block, actor="a"),
+        lambda session: unblock(session, "alpha", actor="a"),
+        lambda session: delete_zone(session, "gamma"),
+    ]
+    previous = first
+    for change in changes:
+        with database.write() as session:
+            change(session)
+        snapshot = _built(database, builder)
+        assert snapshot == _snapshot(database)
+        # What did not change is the very object of the previous build.
+        for zone in snapshot.zones:
+            same = [earlier for earlier in previous.zones if earlier == zone]
+            if same:
+                assert zone is same[0]
+        previous = snapshot
+    assert [zone.name for zone in previous.zones] == ["aardvark", "alpha", "beta"]
+    assert previous.zones[2].hostnames == ("beta.example", "b.example")
+
+
+def test_a_zone_written_without_its_revision_is_still_found(database: Database) -> None:
+    _zone(database, "alpha")
+    builder = SnapshotBuilder(PUBLIC)
+    _built(database, builder)
+    # As a script writing the table directly would: no revision stamped on the zone.
+    with database.write() as session:
+        session.add(
+            ZoneRecord(
+                name="beta",
+                service="proxied",
+                origins=["http://10.0.0.5"],
+                hostnames=[HostnameRecord(hostname="beta.example", position=0)],
+            )
+        )
+        bump_revision(session)
+    snapshot = _built(database, builder)
+    assert [zone.name for zone in snapshot.zones] == ["alpha", "beta"]
+    assert snapshot == _snapshot(database)

@@ -128,6 +128,10 @@ class ZoneRecord(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The policy revision that last changed the zone's row, hostnames or rules (set by
+    # stockade.store.mark_zone_changed): a snapshot builder reads again only the zones
+    # changed since the revision it last built.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
 
     hostnames: Mapped[list[HostnameRecord]] = relationship(
         back_populates="zone",
