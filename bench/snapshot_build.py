@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from stockade.desk.snapshot import SnapshotBuilder
 from stockade.edge.config import EdgeSettings
 from stockade.edge.runtime import Edge, collection_paused
-from stockade.policy import SigningKey, Snapshot, sign_snapshot, verify_snapshot
+from stockade.policy import SigningKey, Snapshot, SnapshotDecoder, sign_snapshot, verify_snapshot
 from stockade.store import Database, bump_revision
 from stockade.store.models import EnforcementRecord, HostnameRecord, ZoneRecord
 
@@ -120,8 +120,9 @@ def main() -> None:
         built = time.perf_counter()
         signed = sign_snapshot(snapshot, key)
         signed_at = time.perf_counter()
+        decoder = SnapshotDecoder()  # an edge's feed keeps one
         with collection_paused():  # as an edge does
-            loaded = verify_snapshot(signed, key.verify_key())
+            loaded = verify_snapshot(signed, key.verify_key(), decoder)
         verified_at = time.perf_counter()
         # What an edge then does with it: route tables, origin pools, block pages.
         edge = Edge(EdgeSettings(), Snapshot(), asyncio.new_event_loop())
@@ -139,9 +140,9 @@ def main() -> None:
         with database.read() as session:
             next_signed = sign_snapshot(builder.build(session), key)
         rebuilt = time.perf_counter()
-        # The edge decodes the whole snapshot, and builds again only the zone that changed.
+        # The edge decodes and builds again only the zone that changed.
         with collection_paused():
-            next_loaded = verify_snapshot(next_signed, key.verify_key())
+            next_loaded = verify_snapshot(next_signed, key.verify_key(), decoder)
         next_verified = time.perf_counter()
         edge.apply(next_loaded)
         next_applied = time.perf_counter()

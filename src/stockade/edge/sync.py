@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from stockade.edge.config import EdgeSettings, parse_address
 from stockade.edge.runtime import Edge, collection_paused
-from stockade.policy import SignatureError, Snapshot, VerifyKey, verify_snapshot
+from stockade.policy import SignatureError, Snapshot, SnapshotDecoder, VerifyKey, verify_snapshot
 
 if TYPE_CHECKING:
     import httpx
@@ -50,6 +50,8 @@ class SnapshotFeed:
         self.name = edge_name(settings, worker_index)
         self.path = Path(settings.state_dir) / SNAPSHOT_FILE
         self.edge: Edge | None = None
+        # Zones unchanged from one snapshot to the next are decoded once.
+        self.decoder = SnapshotDecoder()
 
     def load_saved(self) -> Snapshot:
         """The last verified snapshot kept on disk, or an empty one."""
@@ -61,7 +63,7 @@ class SnapshotFeed:
             log.error("cannot read the saved snapshot %s: %s", self.path, error.strerror)
             return Snapshot()
         try:
-            snapshot = verify_snapshot(data, self.key)
+            snapshot = verify_snapshot(data, self.key, self.decoder)
         except SignatureError as error:
             log.error("ignoring the saved snapshot %s: %s", self.path, error)
             return Snapshot()
@@ -106,7 +108,7 @@ class SnapshotFeed:
             return False
         try:
             with collection_paused():
-                snapshot = verify_snapshot(response.content, self.key)
+                snapshot = verify_snapshot(response.content, self.key, self.decoder)
         except SignatureError as error:
             log.error("refused a snapshot: %s; keeping revision %d", error, edge.revision)
             return False

@@ -1,7 +1,13 @@
 """The contract between control plane and edge: immutable, versioned snapshots of zones,
 and the content samples edges send back for watch."""
 
-from stockade.policy.codec import check_known_keys, decode_snapshot, encode_snapshot, explain
+from stockade.policy.codec import (
+    SnapshotDecoder,
+    check_known_keys,
+    decode_snapshot,
+    encode_snapshot,
+    explain,
+)
 from stockade.policy.samples import (
     MAX_SAMPLES,
     SAMPLE_LIMIT,
@@ -63,6 +69,7 @@ __all__ = [
     "SignedSnapshot",
     "SigningKey",
     "Snapshot",
+    "SnapshotDecoder",
     "VerifyKey",
     "Zone",
     "ZoneError",

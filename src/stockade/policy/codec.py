@@ -8,10 +8,21 @@ from collections.abc import Mapping
 
 import msgspec
 
-from stockade.policy.types import Snapshot, ZoneError
+from stockade.policy.types import Snapshot, Zone, ZoneError
 
 _encoder = msgspec.msgpack.Encoder()
 _decoder = msgspec.msgpack.Decoder(Snapshot)
+
+
+class _EncodedSnapshot(msgspec.Struct, frozen=True, kw_only=True):
+    """A Snapshot whose zones are left encoded (the same fields as Snapshot)."""
+
+    revision: int = 0
+    zones: tuple[msgspec.Raw, ...] = ()
+
+
+_encoded_decoder = msgspec.msgpack.Decoder(_EncodedSnapshot)
+_zone_decoder = msgspec.msgpack.Decoder(Zone)
 
 
 def encode_snapshot(snapshot: Snapshot) -> bytes:
@@ -21,6 +32,43 @@ def encode_snapshot(snapshot: Snapshot) -> bytes:
 def decode_snapshot(data: bytes) -> Snapshot:
     """Decode and validate; raises msgspec.ValidationError or ZoneError on bad data."""
     return _decoder.decode(data)
+
+
+class SnapshotDecoder:
+    """Decodes snapshot after snapshot, as an edge following a feed receives them. A zone
+    encoded byte for byte as in the previous snapshot is that snapshot's Zone object:
+    decoding and checking 100,000 zones takes 0.4 s, while most revisions change one.
+    Raises as decode_snapshot does; a snapshot that fails changes nothing kept."""
+
+    def __init__(self) -> None:
+        self._zones: dict[bytes, Zone] = {}
+
+    def decode(self, data: bytes) -> Snapshot:
+        encoded = _encoded_decoder.decode(data)
+        previous: dict[bytes, Zone] = self._zones
+        current: dict[bytes, Zone] = {}
+        zones = []
+        for index, raw in enumerate(encoded.zones):
+            key = bytes(raw)
+            zone = previous.get(key)
+            if zone is None:
+                try:
+                    zone = _zone_decoder.decode(key)
+                except msgspec.ValidationError as error:
+                    # Where in the snapshot, as decode_snapshot would say.
+                    message, _, where = str(error).partition(" - at `$")
+                    raise msgspec.ValidationError(
+                        f"{message} - at `$.zones[{index}]{where or '`'}"
+                    ) from None
+            current[key] = zone
+            zones.append(zone)
+        try:
+            snapshot = Snapshot(revision=encoded.revision, zones=tuple(zones))
+        except ZoneError as error:
+            # As decoding reports a check that fails: a ValidationError.
+            raise msgspec.ValidationError(str(error)) from None
+        self._zones = current
+        return snapshot
 
 
 def explain(error: msgspec.ValidationError) -> str:

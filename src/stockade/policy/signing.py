@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
-from stockade.policy.codec import decode_snapshot, encode_snapshot
+from stockade.policy.codec import SnapshotDecoder, decode_snapshot, encode_snapshot
 from stockade.policy.types import Snapshot
 
 _PREFIX = "ed25519:"
@@ -94,15 +94,22 @@ def sign_snapshot(snapshot: Snapshot, key: SigningKey) -> bytes:
     return _envelope_encoder.encode(envelope)
 
 
-def verify_snapshot(data: bytes, key: VerifyKey) -> Snapshot:
-    """Check the signature first, then decode; raise SignatureError on anything wrong."""
+def verify_snapshot(
+    data: bytes, key: VerifyKey, decoder: SnapshotDecoder | None = None
+) -> Snapshot:
+    """Check the signature first, then decode (with `decoder`, reusing the zones of the
+    snapshot it decoded before); raise SignatureError on anything wrong."""
     try:
         envelope = _envelope_decoder.decode(data)
     except msgspec.DecodeError as error:
         raise SignatureError(f"the snapshot envelope is unreadable ({error})") from None
     key.verify(envelope.signature, envelope.payload)
     try:
-        snapshot = decode_snapshot(envelope.payload)
+        snapshot = (
+            decoder.decode(envelope.payload)
+            if decoder is not None
+            else decode_snapshot(envelope.payload)
+        )
     except (msgspec.DecodeError, ValueError) as error:
         raise SignatureError(f"the signed snapshot does not decode ({error})") from None
     if snapshot.revision != envelope.revision:
