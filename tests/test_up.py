@@ -3,6 +3,7 @@ demo site; the CLI blocks the site and every visitor sees the block page."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import stat
@@ -236,3 +237,29 @@ def test_up_refuses_a_bad_address(tmp_path: Path) -> None:
     result = stockade("up", "--data", str(tmp_path), "--edge-listen", "nowhere", env={})
     assert result.returncode == 2
     assert "is not a listen address" in result.stderr
+
+
+def test_up_stopped_by_ctrl_c_while_it_starts_stops_what_it_started(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ports = Ports(*(free_port() for _ in range(4)))
+    process = start_up(data, *ports, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        # The control plane has been started; the edge does not serve yet.
+        deadline = time.monotonic() + 60
+        control_pid = None
+        while control_pid is None:
+            assert time.monotonic() < deadline and process.poll() is None
+            # A child between fork and exec has no command line of its own yet.
+            with contextlib.suppress(ValueError, OSError):
+                control_pid = child_pids(process).get("control")
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        process.kill()
+        process.wait()
+    text = output.decode(errors="replace")
+    assert process.returncode == 0, text[-2000:]
+    assert "Traceback" not in text
+    assert "stopped before Stockade was up" in text
+    assert not Path(f"/proc/{control_pid}").exists()

@@ -141,6 +141,13 @@ def up(
         run_up(UpOptions(settings, edge_listen, admin_listen, demo, demo_origin))
     except (ConfigError, SettingsError, UpError) as error:
         fail(str(error), 2)
+    except KeyboardInterrupt:
+        # Ctrl-C before the edge serves (it handles SIGINT itself once it does): run_up
+        # has stopped what it started; a stop that was asked for is not a failure. (One
+        # that lands while Python runs code made from a string, as dataclasses do when a
+        # module is first imported, still ends the process with SIGINT: CPython 3.11
+        # remembers it as unhandled. run_up loads its modules early to make that rare.)
+        typer.echo("stopped before Stockade was up", err=True)
 
 
 # The control plane and its client: control, zone, block, unblock, edges, token.

@@ -51,11 +51,14 @@ def run_up(options: UpOptions) -> None:
 
     settings = options.settings
     started = bootstrap(settings)
+    control_url = f"http://{settings.listen}"
+    # Made before anything is started: the modules it loads on first use are then loaded
+    # before a Ctrl-C can come while the control plane starts (cli.up explains why).
+    client = httpx.Client(base_url=control_url, timeout=10)
     control = _start_control(settings)
     children = {"control plane": control}
     try:
-        control_url = f"http://{settings.listen}"
-        _wait_until_serving(control, control_url, settings.data / CONTROL_LOG)
+        _wait_until_serving(control, client, settings.data / CONTROL_LOG)
         # After the control plane's bootstrap: the database is migrated.
         children["watch worker"] = _start_watch(settings)
         token = started.admin_token
@@ -64,9 +67,10 @@ def run_up(options: UpOptions) -> None:
                 f"{settings.data / 'admin-token'} is missing, so this command cannot set up the "
                 "edge: restore it, or start from an empty --data directory."
             )
-        edge_token = _edge_token(settings.data, control_url, token)
+        edge_token = _edge_token(settings.data, client, token)
         if options.demo:
-            _ensure_demo_zone(control_url, token, options.demo_origin)
+            _ensure_demo_zone(client, token, options.demo_origin)
+        client.close()
         # Fail on a taken port before saying that everything is up.
         listening_socket(options.edge_listen, shared=False).close()
         _print_welcome(options, control_url, started.admin_token, started.created_admin_token)
@@ -93,6 +97,7 @@ def run_up(options: UpOptions) -> None:
                     f"{_last_lines(settings.data / LOGS[name])}. Start it again with `stockade up`."
                 )
     finally:
+        client.close()
         # The worker first: the control plane stopping before it is always a failure.
         for child in reversed(children.values()):
             _stop(child)
@@ -174,30 +179,30 @@ def _last_lines(path: Path, count: int = 5) -> str:
         return f"see {path}"
 
 
-def _wait_until_serving(control: subprocess.Popen[bytes], url: str, control_log: Path) -> None:
+def _wait_until_serving(
+    control: subprocess.Popen[bytes], client: httpx.Client, control_log: Path
+) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if control.poll() is not None:
             raise UpError(f"The control plane exited at start: {_last_lines(control_log)}")
         try:
-            if httpx.get(f"{url}/v1/edge/key", timeout=1).status_code == 200:
+            if client.get("/v1/edge/key", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    raise UpError(f"The control plane did not answer on {url} within 30 seconds.")
+    raise UpError(f"The control plane did not answer on {client.base_url} within 30 seconds.")
 
 
-def _edge_token(data: Path, control_url: str, admin_token: str) -> str:
+def _edge_token(data: Path, client: httpx.Client, admin_token: str) -> str:
     """A token with the edge role for the local edge, made once and kept in DATA."""
     path = data / EDGE_TOKEN_FILE
     try:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    answer = _api(
-        control_url, admin_token, "POST", "/v1/tokens", {"name": "local-edge", "role": "edge"}
-    )
+    answer = _api(client, admin_token, "POST", "/v1/tokens", {"name": "local-edge", "role": "edge"})
     token = str(answer["token"])
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as file:
@@ -205,27 +210,25 @@ def _edge_token(data: Path, control_url: str, admin_token: str) -> str:
     return token
 
 
-def _ensure_demo_zone(control_url: str, token: str, demo_origin: str) -> None:
+def _ensure_demo_zone(client: httpx.Client, token: str, demo_origin: str) -> None:
     zone = {
         "name": DEMO_ZONE,
         "hostnames": [DEMO_HOSTNAME],
         "origins": [f"http://{demo_origin}"],
         "service": "proxied",
     }
-    response = httpx.get(
-        f"{control_url}/v1/zones/{DEMO_ZONE}", headers={"authorization": f"Bearer {token}"}
-    )
+    response = client.get(f"/v1/zones/{DEMO_ZONE}", headers={"authorization": f"Bearer {token}"})
     if response.status_code == 404:
-        _api(control_url, token, "POST", "/v1/zones", zone)
+        _api(client, token, "POST", "/v1/zones", zone)
     elif response.status_code == 200 and response.json().get("origins") != zone["origins"]:
         # Started before with another --demo-origin: follow the new one.
-        _api(control_url, token, "PATCH", f"/v1/zones/{DEMO_ZONE}", {"origins": zone["origins"]})
+        _api(client, token, "PATCH", f"/v1/zones/{DEMO_ZONE}", {"origins": zone["origins"]})
 
 
-def _api(url: str, token: str, method: str, path: str, body: object) -> dict[str, object]:
-    response = httpx.request(
-        method, url + path, json=body, headers={"authorization": f"Bearer {token}"}, timeout=10
-    )
+def _api(
+    client: httpx.Client, token: str, method: str, path: str, body: object
+) -> dict[str, object]:
+    response = client.request(method, path, json=body, headers={"authorization": f"Bearer {token}"})
     if response.status_code >= 400:
         raise UpError(f"The control plane refused {method} {path}: {response.text}")
     answer: dict[str, object] = response.json()
