@@ -130,12 +130,8 @@ def main() -> None:
         loaded_at = time.perf_counter()
         # The control plane keeps its builder: the next revision reuses unchanged zones.
         with database.write() as session:
-            changed = bump_revision(session)  # stamped on the zone, as the desk does
-            session.execute(
-                update(ZoneRecord)
-                .where(ZoneRecord.id == 1)
-                .values(service="hosted", revision=changed)
-            )
+            session.execute(update(ZoneRecord).where(ZoneRecord.id == 1).values(service="hosted"))
+            bump_revision(session)
         rebuild_started = time.perf_counter()
         with database.read() as session:
             next_signed = sign_snapshot(builder.build(session), key)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import text, update
+from sqlalchemy.exc import OperationalError
 
 from stockade.desk.enforcement import EnforcementRequest, NoticeText, enforce, unblock
 from stockade.desk.snapshot import SnapshotBuilder, build_snapshot
@@ -22,7 +24,7 @@ from stockade.policy import (
     verify_snapshot,
 )
 from stockade.store import Database, bump_revision
-from stockade.store.models import EnforcementRecord, HostnameRecord, ZoneRecord, utcnow
+from stockade.store.models import EnforcementRecord, utcnow
 
 PUBLIC = "https://control.example"
 
@@ -290,21 +292,55 @@ def test_a_builder_reads_again_only_the_zones_changed_and_matches_a_fresh_build(
     assert previous.zones[2].hostnames == ("beta.example", "b.example")
 
 
-def test_a_zone_written_without_its_revision_is_still_found(database: Database) -> None:
+def test_zones_written_in_plain_sql_are_seen_too(database: Database) -> None:
+    """The database moves a zone's version itself: a change made by hand, or by a control
+    process of an older release, reaches the next build."""
     _zone(database, "alpha")
+    _zone(database, "beta")
     builder = SnapshotBuilder(PUBLIC)
     _built(database, builder)
-    # As a script writing the table directly would: no revision stamped on the zone.
     with database.write() as session:
-        session.add(
-            ZoneRecord(
-                name="beta",
-                service="proxied",
-                origins=["http://10.0.0.5"],
-                hostnames=[HostnameRecord(hostname="beta.example", position=0)],
+        session.execute(text("UPDATE zones SET service = 'proxied' WHERE name = 'beta'"))
+        bump_revision(session)
+    assert _built(database, builder).zones[1].service == "proxied"
+    # The zone with the largest id deleted, and a zone added by hand: SQLite gives it the
+    # same id, and it must not pass for the one deleted.
+    with database.write() as session:
+        session.execute(text("DELETE FROM zones WHERE name = 'beta'"))
+        session.execute(
+            text(
+                "INSERT INTO zones (id, name, service, origins, created_at, updated_at) "
+                "VALUES (2, 'aaron', 'hosted', '[\"http://10.0.0.8\"]', :now, :now)"
+            ),
+            {"now": utcnow()},
+        )
+        session.execute(
+            text(
+                "INSERT INTO zone_hostnames (zone_id, hostname, position) VALUES (2, 'aaron.example', 0)"
             )
         )
         bump_revision(session)
+    snapshot = _built(database, builder)
+    assert [zone.name for zone in snapshot.zones] == ["aaron", "alpha"]
+    assert snapshot == _snapshot(database)
+
+
+def test_a_build_that_fails_leaves_the_builder_as_it_was(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _zone(database, "beta")
+    builder = SnapshotBuilder(PUBLIC)
+    _built(database, builder)
+    _zone(database, "alpha")
+
+    def lost(*_args: object) -> Zone:
+        raise OperationalError("SELECT", {}, Exception("connection lost"))
+
+    # Failing late, once the new zone's row has been read.
+    with monkeypatch.context() as patch:
+        patch.setattr("stockade.desk.snapshot._zone", lost)
+        with pytest.raises(OperationalError):
+            _built(database, builder)
     snapshot = _built(database, builder)
     assert [zone.name for zone in snapshot.zones] == ["alpha", "beta"]
     assert snapshot == _snapshot(database)

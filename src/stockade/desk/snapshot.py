@@ -57,20 +57,17 @@ def build_snapshot(session: Session, public_base: str) -> Snapshot:
 
 
 class SnapshotBuilder:
-    """Builds snapshot after snapshot, reading again only the zones changed since its last
-    build (their `revision` is newer) and reusing the Zone objects of the others: a block on
-    one zone of 100,000 then reads and validates one zone, not 100,000.
-
-    Revisions commit in the order they are numbered (stockade.store.bump_revision), so a
-    build that saw revision R has seen every zone stamped R or earlier.
-    """
+    """Builds snapshot after snapshot, reading again only the zones whose version changed
+    since its last build (the database moves a zone's version on every write, migration
+    0006) and reusing the Zone objects of the others: a block on one zone of 100,000 then
+    reads and validates one zone, not 100,000. A build that fails leaves the builder as
+    it was."""
 
     def __init__(self, public_base: str) -> None:
         self.public_base = public_base
-        # The revision of the last build; None before the first, which reads every zone.
-        self._revision: int | None = None
-        self._rows: dict[int, ZoneRow] = {}
-        # Zone ids sorted by zone name (names never change).
+        # Per zone id: the version its row was read at, and the row.
+        self._rows: dict[int, tuple[int, ZoneRow]] = {}
+        # Zone ids sorted by zone name.
         self._order: list[int] = []
         # Per zone id: the row and enforcements its Zone was built from, and the Zone.
         self._zones: dict[int, tuple[ZoneRow, tuple[Enforcement, ...], Zone]] = {}
@@ -78,37 +75,38 @@ class SnapshotBuilder:
     def build(self, session: Session) -> Snapshot:
         revision = current_revision(session)
         enforcements = _enforcements(session, self.public_base)
+        versions = _zone_versions(session)
         rows = self._rows
-        fresh = _zone_rows(session, since=self._revision)
-        reorder = False
-        for row in fresh:
-            reorder = reorder or row[0] not in rows
-            rows[row[0]] = row
-        ids = _zone_ids(session)
-        if rows.keys() != ids:
-            for gone in rows.keys() - ids:
-                del rows[gone]
-            if ids - rows.keys():
-                # A zone written without mark_zone_changed: read them all again.
-                rows.clear()
-                rows.update((row[0], row) for row in _zone_rows(session))
-            reorder = True
-        if reorder:
-            # Sorted here, not by the database, whose collation may not be by code point.
-            self._order = sorted(rows, key=lambda zone_id: rows[zone_id][1])
+        stale = [
+            zone_id
+            for zone_id, version in versions.items()
+            if rows.get(zone_id, (-1,))[0] != version
+        ]
+        reorder = len(versions) != len(rows)
+        if stale:
+            rows = {zone_id: rows[zone_id] for zone_id in versions if zone_id in rows}
+            fresh = _zone_rows(session, stale if len(stale) <= _FEW else None)
+            for row in fresh:
+                earlier = rows.get(row[0])
+                reorder = reorder or earlier is None or earlier[1][1] != row[1]
+                rows[row[0]] = (versions[row[0]], row)
+        elif reorder:
+            rows = {zone_id: rows[zone_id] for zone_id in versions}
+        # Sorted here, not by the database, whose collation may not be by code point.
+        order = sorted(rows, key=lambda zone_id: rows[zone_id][1][1]) if reorder else self._order
         previous, current = self._zones, {}
         zones = []
-        for zone_id in self._order:
-            row = rows[zone_id]
+        for zone_id in order:
+            row = rows[zone_id][1]
             own = enforcements.get(zone_id, ())
             built = previous.get(zone_id)
             if built is None or built[0] is not row or built[1] != own:
                 built = (row, own, _zone(row, own))
             current[zone_id] = built
             zones.append(built[2])
-        self._zones = current
-        self._revision = revision
-        return Snapshot(revision=revision, zones=tuple(zones))
+        snapshot = Snapshot(revision=revision, zones=tuple(zones))
+        self._rows, self._order, self._zones = rows, order, current
+        return snapshot
 
 
 def _zone(row: ZoneRow, enforcements: tuple[Enforcement, ...]) -> Zone:
@@ -134,41 +132,42 @@ def _zone(row: ZoneRow, enforcements: tuple[Enforcement, ...]) -> Zone:
 
 
 # Hostnames joined in the database, in their order: one query of 100,000 rows instead of
-# two, the larger of 200,000. Hostnames never contain spaces. {since} is an int.
+# two, the larger of 200,000. Hostnames never contain spaces.
 _POSTGRES_ZONES = """
     SELECT z.id, z.name, z.service, z.origins::text,
            string_agg(h.hostname, ' ' ORDER BY h.position),
            z.security_level, z.challenge_difficulty, z.clearance_ttl, z.sample_rate,
            z.sample_types::text, z.security_rules::text
     FROM zones z LEFT JOIN zone_hostnames h ON h.zone_id = z.id
-    WHERE z.revision > {since}
+    {where}
     GROUP BY z.id
 """
 # SQLite 3.40 cannot order inside group_concat: hostnames come in their own query.
 _SQLITE_HOSTNAMES = """
     SELECT h.zone_id, h.hostname FROM zone_hostnames h JOIN zones z ON z.id = h.zone_id
-    WHERE z.revision > {since}
+    {where}
     ORDER BY h.zone_id, h.position
 """
 _SQLITE_ZONES = """
-    SELECT id, name, service, origins, security_level, challenge_difficulty, clearance_ttl,
-           sample_rate, sample_types, security_rules
-    FROM zones WHERE revision > {since}
+    SELECT z.id, z.name, z.service, z.origins, z.security_level, z.challenge_difficulty,
+           z.clearance_ttl, z.sample_rate, z.sample_types, z.security_rules
+    FROM zones z {where}
 """
+# Up to this many zones are read by id; more, and every zone is read.
+_FEW = 1000
 
 
-def _zone_rows(session: Session, since: int | None = None) -> list[ZoneRow]:
-    """(id, name, service, origins, hostnames, security_level, challenge_difficulty,
-    clearance_ttl, sample_rate, sample_types and security_rules as JSON text) of every
-    zone changed after revision `since` (of every zone if None)."""
+def _zone_rows(session: Session, ids: list[int] | None = None) -> list[ZoneRow]:
+    """The rows of the zones `ids` (of every zone if None)."""
     # Straight to the driver's cursor: SQLAlchemy's per-row processing would double the
     # time of a 100,000-zone build. The challenge and sampling settings (lv, df, ttl, sr,
     # st) are unpacked by name: a starred unpacking takes 40% longer.
-    after = -1 if since is None else int(since)
+    # Ids are ints from the database itself, written into the query as numbers.
+    where = "" if ids is None else f"WHERE z.id IN ({', '.join(str(int(i)) for i in ids)})"
     cursor = session.connection().connection.cursor()
     try:
         if session.get_bind().dialect.name == "postgresql":
-            cursor.execute(_POSTGRES_ZONES.format(since=after))
+            cursor.execute(_POSTGRES_ZONES.format(where=where))
             rows = [
                 (
                     zone_id,
@@ -186,11 +185,11 @@ def _zone_rows(session: Session, since: int | None = None) -> list[ZoneRow]:
                 for zone_id, name, service, origins, hosts, lv, df, ttl, sr, st, rules in cursor.fetchall()
             ]
         else:
-            cursor.execute(_SQLITE_HOSTNAMES.format(since=after))
+            cursor.execute(_SQLITE_HOSTNAMES.format(where=where))
             by_zone: defaultdict[int, list[str]] = defaultdict(list)
             for zone_id, hostname in cursor.fetchall():
                 by_zone[zone_id].append(hostname)
-            cursor.execute(_SQLITE_ZONES.format(since=after))
+            cursor.execute(_SQLITE_ZONES.format(where=where))
             rows = [
                 (
                     zone_id,
@@ -212,11 +211,11 @@ def _zone_rows(session: Session, since: int | None = None) -> list[ZoneRow]:
     return rows
 
 
-def _zone_ids(session: Session) -> set[int]:
+def _zone_versions(session: Session) -> dict[int, int]:
     cursor = session.connection().connection.cursor()
     try:
-        cursor.execute("SELECT id FROM zones")
-        return {zone_id for (zone_id,) in cursor.fetchall()}
+        cursor.execute("SELECT id, version FROM zones")
+        return dict(cursor.fetchall())
     finally:
         cursor.close()
 

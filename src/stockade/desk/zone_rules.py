@@ -24,7 +24,7 @@ from stockade.policy import (
     list_items,
 )
 from stockade.rules import NamedLists, RuleError, compile
-from stockade.store import mark_zone_changed
+from stockade.store import bump_revision
 from stockade.store.models import ZoneRecord, utcnow
 
 # What one zone may hold: enough for any site, little enough that a snapshot of many
@@ -112,7 +112,7 @@ def set_zone_rules(
     zone.security_rules = _plain(rules)
     zone.updated_at = utcnow()
     session.flush()
-    return rules, mark_zone_changed(session, zone)
+    return rules, bump_revision(session)
 
 
 def check_rules(

@@ -20,7 +20,7 @@ from stockade.policy import (
     validate_origin,
     validate_sampling,
 )
-from stockade.store import bump_revision, mark_zone_changed
+from stockade.store import bump_revision
 from stockade.store.models import (
     SERVICES,
     EnforcementRecord,
@@ -116,7 +116,7 @@ def create_zone(
     ]
     session.add(zone)
     _flush(session)
-    return zone, mark_zone_changed(session, zone)
+    return zone, bump_revision(session)
 
 
 def update_zone(
@@ -172,7 +172,7 @@ def update_zone(
         zone.sample_types = types
     zone.updated_at = utcnow()
     _flush(session)
-    return zone, mark_zone_changed(session, zone)
+    return zone, bump_revision(session)
 
 
 def delete_zone(session: Session, name: str) -> int:

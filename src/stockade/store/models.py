@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Dialect,
+    FetchedValue,
     Float,
     ForeignKey,
     Index,
@@ -128,10 +129,12 @@ class ZoneRecord(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # The policy revision that last changed the zone's row, hostnames or rules (set by
-    # stockade.store.mark_zone_changed): a snapshot builder reads again only the zones
-    # changed since the revision it last built.
-    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
+    # Moved forward by the database on every insert or update of the row (triggers of
+    # migration 0006), never written here: a snapshot builder reads again only the zones
+    # whose version it has not seen.
+    version: Mapped[int] = mapped_column(
+        Integer, server_default="0", server_onupdate=FetchedValue(), index=True
+    )
 
     hostnames: Mapped[list[HostnameRecord]] = relationship(
         back_populates="zone",

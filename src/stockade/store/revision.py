@@ -6,7 +6,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from stockade.store.db import REVISION_KEY
-from stockade.store.models import PolicyRevision, ZoneRecord, utcnow
+from stockade.store.models import PolicyRevision, utcnow
 
 # PostgreSQL channel on which a commit announces its revision to every control process.
 NOTIFY_CHANNEL = "stockade_revision"
@@ -36,13 +36,4 @@ def bump_revision(session: Session) -> int:
             {"channel": NOTIFY_CHANNEL, "payload": str(revision)},
         )
     session.info[REVISION_KEY] = revision
-    return revision
-
-
-def mark_zone_changed(session: Session, zone: ZoneRecord) -> int:
-    """bump_revision, for a change to `zone`'s row, hostnames or rules: the zone is
-    stamped with the new revision, which tells snapshot builders to read it again.
-    Every such change goes through here; enforcements are read whole at each build."""
-    revision = bump_revision(session)
-    zone.revision = revision
     return revision
