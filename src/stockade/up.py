@@ -6,6 +6,7 @@ so a newcomer can curl a site, block it and see the block page."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import shutil
@@ -13,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,9 +57,9 @@ def run_up(options: UpOptions) -> None:
     # Made before anything is started: the modules it loads on first use are then loaded
     # before a Ctrl-C can come while the control plane starts (cli.up explains why).
     client = httpx.Client(base_url=control_url, timeout=10)
-    control = _start_control(settings)
-    children = {"control plane": control}
+    children: dict[str, subprocess.Popen[bytes]] = {}
     try:
+        children["control plane"] = control = _start_control(settings)
         _wait_until_serving(control, client, settings.data / CONTROL_LOG)
         # After the control plane's bootstrap: the database is migrated.
         children["watch worker"] = _start_watch(settings)
@@ -98,9 +100,21 @@ def run_up(options: UpOptions) -> None:
                 )
     finally:
         client.close()
-        # The worker first: the control plane stopping before it is always a failure.
-        for child in reversed(children.values()):
-            _stop(child)
+        # A second Ctrl-C must not leave a child running: it waits until every child is
+        # stopped, then stops this command as the first one did.
+        with _sigint_held():
+            # The worker first: the control plane stopping before it is always a failure.
+            for child in reversed(children.values()):
+                _stop(child)
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 async def _serve(
