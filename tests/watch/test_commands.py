@@ -146,6 +146,7 @@ def test_cross_validate(other_kind: tuple[Path, Path]) -> None:
     assert f"rows of {other} in 2 folds of" in lines[0]
     assert lines[1].split()[-1] == "with_cue"
     assert [line.split()[0] for line in lines[2:8]] == list(LABELS)
+    assert next(line for line in lines if line.startswith("f1 fold by fold: threat "))
     base_table = next(n for n, line in enumerate(lines) if "scored by each of the 2" in line)
     assert lines[base_table + 1] == lines[1]
     assert lines[-1].startswith("hard negatives given a harmful label:")

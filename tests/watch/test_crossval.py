@@ -124,6 +124,7 @@ def test_figures_pooled_over_the_folds() -> None:
         r.labels["targeted_threat"] for r in other
     )
     assert result.held_out.metrics["targeted_threat"]["f1"] > 0.6
+    assert [fold.examples for fold in result.per_fold] == [len(fold.scored) for fold in folds]
     tested = sum(1 for r in base if r.split == "test")
     assert result.base_test is not None
     assert result.base_test.examples == 2 * tested

@@ -190,6 +190,12 @@ def cross_validate(
         + (f" ({left_out} left out for sharing a text with the fold scored)" if left_out else "")
     )
     _print_figures(result.held_out)
+    spread = [
+        f"{label} " + " ".join(f"{fold.metrics[label]['f1']:.2f}" for fold in result.per_fold)
+        for label, figures in result.held_out.metrics.items()
+        if figures["support"]
+    ]
+    typer.echo("f1 fold by fold: " + "; ".join(spread))
     if result.base_test is None:
         typer.echo(f"{data} has no test rows: no figures of the models on them.")
         return

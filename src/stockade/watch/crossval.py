@@ -43,6 +43,8 @@ class CrossValidation:
     folds: list[Fold]
     # the other kind's rows, each scored once, by the model that did not train on it
     held_out: Evaluation
+    # the same, fold by fold
+    per_fold: list[Evaluation]
     # the base's test split, scored by every fold's model; None when it has no test rows
     base_test: Evaluation | None
 
@@ -145,4 +147,9 @@ def cross_validate(
             tested.append(score(analyzer, base_test))
         if progress is not None:
             progress(number)
-    return CrossValidation(list(folds), figures(held_out), figures(tested) if tested else None)
+    return CrossValidation(
+        list(folds),
+        figures(held_out),
+        [figures([part]) for part in held_out],
+        figures(tested) if tested else None,
+    )
