@@ -166,6 +166,15 @@ def test_cross_validate_without_base_test_rows(tmp_path: Path) -> None:
     )
 
 
+def test_cross_validate_on_the_base_itself(other_kind: tuple[Path, Path]) -> None:
+    base, _ = other_kind
+    args = ["model", "cross-validate", "--data", str(base), "--extra", str(base)]
+    result = runner.invoke(app, [*args, "--folds", "2"])
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert "rows over the folds that share a text or a template with a row scored" in first
+
+
 def few_positives(path: Path) -> Path:
     header = "id,text," + ",".join(LABELS) + "\n"
     rows = "".join(f"{n},post {n},{int(n < 2)},0,0,0,0,0\n" for n in range(10))

@@ -137,3 +137,18 @@ def test_without_base_test_rows_there_are_no_base_figures() -> None:
     result = cross_validate(plan(base, other, 2), [])
     assert result.base_test is None
     assert result.held_out.examples == len(other)
+
+
+def test_the_base_itself_cross_validated_keeps_templates_apart() -> None:
+    made = examples()[::4]
+    folds = plan(made, made, 3)
+    frozen = {r.template for r in made if r.split == "test"}
+    for fold in folds:
+        assert not frozen & {r.template for r in fold.training}
+        templates = {r.template for r in fold.scored}
+        assert not templates & {r.template for r in fold.training}
+        assert not {text_key(r.text) for r in fold.scored} & {
+            text_key(r.text) for r in fold.training
+        }
+        assert fold.left_out > 0
+        assert len({(r.id, r.text) for r in fold.training}) == len(fold.training)

@@ -187,7 +187,12 @@ def cross_validate(
         f"{len(other)} rows of {extra} in {folds} folds of {sizes[0]} to {sizes[-1]}, each "
         f"scored by a model trained on {trained[0]} to {trained[-1]} rows: the training "
         f"rows of {data} and the other folds"
-        + (f" ({left_out} left out for sharing a text with the fold scored)" if left_out else "")
+        + (
+            f", less {left_out} rows over the folds that share a text or a template with a "
+            f"row scored or a test row of {data}"
+            if left_out
+            else ""
+        )
     )
     _print_figures(result.held_out)
     spread = [

@@ -14,14 +14,11 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Final
 
 from stockade.watch.analyze import Analyzer
 from stockade.watch.analyzers import LABELS
 from stockade.watch.dataset import Example
 from stockade.watch.train import Evaluation, Scored, figures, score, train
-
-FOLDS: Final = 5
 
 
 class CrossValidationError(Exception):
@@ -30,11 +27,13 @@ class CrossValidationError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Fold:
-    """The rows one model is trained on and the rows it scores: no text is in both."""
+    """The rows one model is trained on and the rows it scores: no text or template is in
+    both, nor in the base's test split."""
 
     training: list[Example]
     scored: list[Example]
-    # rows left out of training because their text is among the scored rows
+    # rows left out of training for sharing a text or a template with a scored row or a
+    # base test row
     left_out: int
 
 
@@ -58,9 +57,18 @@ def _group_key(row: Example) -> str:
     return f"template {row.template}" if row.template else f"text {text_key(row.text)}"
 
 
+def _keys(row: Example) -> set[str]:
+    """What a training row must not share with a scored row: its text, its template."""
+    keys = {f"text {text_key(row.text)}"}
+    if row.template:
+        keys.add(f"template {row.template}")
+    return keys
+
+
 def deal(rows: Sequence[Example], count: int) -> list[list[Example]]:
     """`rows` in `count` folds (see the module's docstring); a CrossValidationError when
-    they cannot make that many folds with a positive of each label in each."""
+    there are fewer groups than folds, no positive at all, or a label with positives in
+    fewer groups than folds (a fold could not score it)."""
     if count < 2:
         raise CrossValidationError(f"--folds is {count}: cross-validation needs at least 2 folds.")
     groups: dict[str, list[Example]] = {}
@@ -71,7 +79,7 @@ def deal(rows: Sequence[Example], count: int) -> list[list[Example]]:
             f"{count} folds need at least {count} rows with different texts and templates; "
             f"there are {len(groups)}: use fewer folds or more rows."
         )
-    positives = {label: 0 for label in LABELS}
+    positives = dict.fromkeys(LABELS, 0)
     for members in groups.values():
         for label in LABELS:
             positives[label] += any(row.labels[label] for row in members)
@@ -111,22 +119,26 @@ def deal(rows: Sequence[Example], count: int) -> list[list[Example]]:
     return folds
 
 
-def plan(base: Sequence[Example], other: Sequence[Example], count: int = FOLDS) -> list[Fold]:
+def plan(base: Sequence[Example], other: Sequence[Example], count: int) -> list[Fold]:
     """The folds over `other`: each trained on the base's training rows and the other
-    folds (their split mark no longer matters), less any row whose text it scores."""
+    folds (their split mark no longer matters), less any row with the text or the
+    template of a row it scores or of a base test row (so `other` may even be `base`)."""
     base_training = [row for row in base if row.split != "test"]
+    frozen = set().union(*(_keys(row) for row in base if row.split == "test"))
+    in_base = {(row.id, row.text) for row in base_training}
     parts = deal(other, count)
     made = []
     for index, scored in enumerate(parts):
-        held_out = {text_key(row.text) for row in scored}
-        kept = [row for row in base_training if text_key(row.text) not in held_out]
-        rest = [
-            row for other_index, part in enumerate(parts) if other_index != index for row in part
+        held_out = frozen.union(*(_keys(row) for row in scored))
+        candidates = base_training + [
+            replace(row, split="train")
+            for other_index, part in enumerate(parts)
+            if other_index != index
+            for row in part
+            if (row.id, row.text) not in in_base
         ]
-        kept.extend(
-            replace(row, split="train") for row in rest if text_key(row.text) not in held_out
-        )
-        made.append(Fold(kept, scored, len(base_training) + len(rest) - len(kept)))
+        training = [row for row in candidates if not _keys(row) & held_out]
+        made.append(Fold(training, scored, len(candidates) - len(training)))
     return made
 
 
