@@ -166,9 +166,12 @@ def score(analyzer: Analyzer, rows: Sequence[Example]) -> Scored:
         scores.append(list(analyzer.score(text, spans).values()))
         found = supported(spans)
         cued.append([label in found for label in LABELS])
-    matrix = np.array(scores, dtype=np.float64).reshape(len(rows), len(LABELS))
+    shape = (len(rows), len(LABELS))
+    matrix = np.array(scores, dtype=np.float64).reshape(shape)
     thresholds = np.array([analyzer.model.thresholds[label] for label in LABELS])
-    return Scored(list(rows), matrix, matrix >= thresholds, np.array(cued, dtype=bool))
+    return Scored(
+        list(rows), matrix, matrix >= thresholds, np.array(cued, dtype=bool).reshape(shape)
+    )
 
 
 def evaluate(analyzer: Analyzer, examples: Sequence[Example]) -> Evaluation:
