@@ -4,6 +4,7 @@ gets a sentence and status 2 without losing the good lines or leaving half a mod
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,15 @@ def test_train_then_eval(tmp_path: Path) -> None:
     result = runner.invoke(app, ["model", "eval", "--data", str(data), "--model", str(out)])
     assert result.exit_code == 0, result.output
     header, *rows = result.stdout.splitlines()[1:8]
-    assert header.split() == ["label", "precision", "recall", "f1", "roc_auc", "support"]
+    assert header.split() == [
+        "label",
+        "precision",
+        "recall",
+        "f1",
+        "roc_auc",
+        "support",
+        "with_cue",
+    ]
     assert [row.split()[0] for row in rows] == list(LABELS)
     assert "hard negatives given a harmful label" in result.stdout
 
@@ -115,3 +124,94 @@ def test_eval_refuses_a_bad_csv(tmp_path: Path) -> None:
     result = runner.invoke(app, ["model", "eval", "--data", str(data)])
     assert result.exit_code == 2
     assert "has no column" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def other_kind(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A base CSV with a test split, and rows of another kind with no split."""
+    folder = tmp_path_factory.mktemp("cross-validate")
+    made = examples()
+    base, other = folder / "base.csv", folder / "other.csv"
+    write(base, made[::5])
+    write(other, [replace(e, split="") for e in made[2::5] if e.split == "test"])
+    return base, other
+
+
+def test_cross_validate(other_kind: tuple[Path, Path]) -> None:
+    base, other = other_kind
+    args = ["model", "cross-validate", "--data", str(base), "--extra", str(other)]
+    result = runner.invoke(app, [*args, "--folds", "2"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert f"rows of {other} in 2 folds of" in lines[0]
+    assert lines[1].split()[-1] == "with_cue"
+    assert [line.split()[0] for line in lines[2:8]] == list(LABELS)
+    assert next(line for line in lines if line.startswith("f1 fold by fold: threat "))
+    base_table = next(n for n, line in enumerate(lines) if "scored by each of the 2" in line)
+    assert lines[base_table + 1] == lines[1]
+    assert lines[-1].startswith("hard negatives given a harmful label:")
+    assert "fold 2 of 2 done" in result.stderr
+
+
+def test_cross_validate_without_base_test_rows(tmp_path: Path) -> None:
+    base, other = tmp_path / "base.csv", tmp_path / "other.csv"
+    write(base, [e for e in examples()[::6] if e.split != "test"])
+    write(other, [e for e in examples()[3::6] if e.split == "test"])
+    args = ["model", "cross-validate", "--data", str(base), "--extra", str(other)]
+    result = runner.invoke(app, [*args, "--folds", "2"])
+    assert result.exit_code == 0, result.output
+    assert (
+        result.stdout.splitlines()[-1]
+        == f"{base} has no test rows: no figures of the models on them."
+    )
+
+
+def test_cross_validate_on_the_base_itself(other_kind: tuple[Path, Path]) -> None:
+    base, _ = other_kind
+    args = ["model", "cross-validate", "--data", str(base), "--extra", str(base)]
+    result = runner.invoke(app, [*args, "--folds", "2"])
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert "rows over the folds that share a text or a template with a row scored" in first
+
+
+def few_positives(path: Path) -> Path:
+    header = "id,text," + ",".join(LABELS) + "\n"
+    rows = "".join(f"{n},post {n},{int(n < 2)},0,0,0,0,0\n" for n in range(10))
+    path.write_text(header + rows)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("extra", "folds", "message"),
+    [
+        ("/nonexistent/other.csv", "5", "error: Cannot read /nonexistent/other.csv: No such file"),
+        (None, "1", "error: --folds is 1: cross-validation needs at least 2 folds."),
+        (None, "0", "error: --folds is 0: cross-validation needs at least 2 folds."),
+        (
+            "few",
+            "5",
+            "error: Only 2 row(s) (counting a template or a repeated text once) have "
+            "threat = 1, fewer than the 5 folds: use --folds 2 or fewer, or add rows with threat = 1.",
+        ),
+    ],
+)
+def test_cross_validate_refuses_what_it_cannot_use(
+    other_kind: tuple[Path, Path], tmp_path: Path, extra: str | None, folds: str, message: str
+) -> None:
+    base, other = other_kind
+    if extra == "few":
+        extra = str(few_positives(tmp_path / "few.csv"))
+    args = ["--data", str(base), "--extra", extra or str(other), "--folds", folds]
+    result = runner.invoke(app, ["model", "cross-validate", *args])
+    assert result.exit_code == 2
+    assert message in " ".join(result.stderr.split())
+    assert result.stdout == ""
+
+
+def test_cross_validate_refuses_a_missing_base(other_kind: tuple[Path, Path]) -> None:
+    _, other = other_kind
+    args = ["--data", "/nonexistent/base.csv", "--extra", str(other)]
+    result = runner.invoke(app, ["model", "cross-validate", *args])
+    assert result.exit_code == 2
+    assert "Cannot read /nonexistent/base.csv" in result.stderr

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from stockade.watch.analyze import Analyzer
-from stockade.watch.dataset import DatasetError
+from stockade.watch.crossval import cross_validate, plan
+from stockade.watch.dataset import DatasetError, read
 from stockade.watch.ethos import MULTI_LABEL, examples, main
 from stockade.watch.model import default_model
 from stockade.watch.train import evaluate
@@ -61,3 +62,20 @@ def test_the_shipped_model_on_ethos() -> None:
     assert result.metrics["threat"]["precision"] >= 0.9
     assert result.metrics["threat"]["f1"] >= 0.40
     assert result.metrics["targeted_threat"]["f1"] >= 0.28
+
+
+def test_ethos_cross_validated() -> None:
+    """The cross-validated figures docs/watch.md reports, as floors, and the ceiling the
+    cues put on recall."""
+    base = read(ROOT / "src" / "stockade" / "watch" / "data" / "examples.csv")
+    result = cross_validate(
+        plan(base, examples(ethos_folder()), 5), [e for e in base if e.split == "test"]
+    )
+    targeted = result.held_out.metrics["targeted_threat"]
+    assert targeted["with_cue"] == 15
+    assert targeted["recall"] <= 15 / 55
+    assert targeted["f1"] >= 0.30
+    assert result.held_out.metrics["threat"]["f1"] >= 0.50
+    assert result.base_test is not None
+    assert result.base_test.metrics["targeted_threat"]["f1"] >= 0.95
+    assert result.base_test.hard_negative_rate <= 0.05

@@ -18,6 +18,8 @@ from stockade.watch.train import (
     _best_threshold,
     _roc_auc,
     evaluate,
+    figures,
+    score,
     train,
 )
 
@@ -73,3 +75,25 @@ def test_the_threshold_with_the_best_f1() -> None:
     threshold, f1 = _best_threshold(gold, np.array([0.1, 0.3, 0.6, 0.9]))
     assert 0.3 < threshold <= 0.6
     assert f1 == 1.0
+
+
+def test_figures_of_no_rows(trained: tuple[Analyzer, list[Example]]) -> None:
+    analyzer, _ = trained
+    result = figures([score(analyzer, [])])
+    assert result.examples == 0
+    assert result.metrics["threat"]["support"] == 0
+    assert math.isnan(result.metrics["threat"]["roc_auc"])
+
+
+def test_figures_pooled_from_two_parts_count_each_score(
+    trained: tuple[Analyzer, list[Example]],
+) -> None:
+    analyzer, made = trained
+    rows = [e for e in made if e.split == "test"][:40]
+    once = figures([score(analyzer, rows)])
+    twice = figures([score(analyzer, rows[:25]), score(analyzer, rows[25:]), score(analyzer, rows)])
+    assert twice.examples == 2 * once.examples
+    for label in LABELS:
+        assert twice.metrics[label]["support"] == 2 * once.metrics[label]["support"]
+        assert twice.metrics[label]["with_cue"] == 2 * once.metrics[label]["with_cue"]
+        assert twice.metrics[label]["f1"] == pytest.approx(once.metrics[label]["f1"])

@@ -48,6 +48,17 @@ def read(text: str, watch_list: WatchList | None = None) -> tuple[str, list[Span
     return normalized.text, find_cues(normalized, watch_list)
 
 
+def supported(spans: list[Span]) -> set[str]:
+    """The labels a span supports (weak cues support none): the only labels a text can
+    be given, whatever its score."""
+    supporting = [span for span in spans if span.kind not in WEAK_KINDS]
+    found = {span.label for span in supporting}
+    threat_side, target_side = sides(supporting)
+    if threat_side and target_side:
+        found.add(TARGETED)
+    return found
+
+
 class Analyzer:
     """A model and an optional watch list of protected persons, loaded once."""
 
@@ -60,11 +71,7 @@ class Analyzer:
         its threshold: the words alone can raise a score, only a cue can make a label."""
         columns, values = vector(text, spans, self.model.cue_index)
         scores = self.model.scores(columns, values)
-        supporting = [span for span in spans if span.kind not in WEAK_KINDS]
-        found = {span.label for span in supporting}
-        threat_side, target_side = sides(supporting)
-        if threat_side and target_side:
-            found.add(TARGETED)
+        found = supported(spans)
         thresholds = self.model.thresholds
         return {
             label: float(score) if label in found else min(float(score), thresholds[label] / 2)

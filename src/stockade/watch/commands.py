@@ -1,5 +1,6 @@
 """CLI commands of detection: `stockade analyze` scores JSON lines, `stockade model train`
-and `stockade model eval` make and measure the model that scores them."""
+and `stockade model eval` make and measure the model that scores them, and `stockade
+model cross-validate` measures how training on text of another kind serves that kind."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from stockade.terminal import fail
 
 if TYPE_CHECKING:
     from stockade.watch.model import Model
+    from stockade.watch.train import Evaluation
 
 model_app = typer.Typer(help="Train and evaluate the detection model.", no_args_is_help=True)
 
@@ -140,13 +142,86 @@ def evaluate(data: DataOption, model: ModelOption = None) -> None:
         fail(str(error), 2)
     result = measure(Analyzer(loaded), examples)
     typer.echo(f"{result.examples} examples")
+    _print_figures(result)
+
+
+@model_app.command("cross-validate")
+def cross_validate(
+    data: DataOption,
+    extra: Annotated[
+        Path,
+        typer.Option(
+            "--extra",
+            help="Labelled CSV of the text to measure on, split into folds: each fold is "
+            "scored by a model trained on --data's training rows and the other folds.",
+        ),
+    ],
+    folds: Annotated[int, typer.Option("--folds", help="How many folds.")] = 5,
+) -> None:
+    """Cross-validate on --extra: per label, figures of each row scored by the one model
+    that did not train on it, then the figures of those models on --data's test split."""
+    from stockade.watch.crossval import CrossValidationError, plan
+    from stockade.watch.crossval import cross_validate as run
+    from stockade.watch.dataset import DatasetError, read
+    from stockade.watch.train import TrainingError
+
+    try:
+        base = read(data)
+        other = read(extra)
+        planned = plan(base, other, folds)
+    except (DatasetError, CrossValidationError) as error:
+        fail(str(error), 2)
+    base_test = [row for row in base if row.split == "test"]
+    try:
+        result = run(
+            planned,
+            base_test,
+            lambda number: typer.echo(f"fold {number} of {folds} done", err=True),
+        )
+    except TrainingError as error:
+        fail(str(error), 2)
+    sizes = sorted(len(fold.scored) for fold in result.folds)
+    trained = sorted(len(fold.training) for fold in result.folds)
+    left_out = sum(fold.left_out for fold in result.folds)
+    typer.echo(
+        f"{len(other)} rows of {extra} in {folds} folds of {sizes[0]} to {sizes[-1]}, each "
+        f"scored by a model trained on {trained[0]} to {trained[-1]} rows: the training "
+        f"rows of {data} and the other folds"
+        + (
+            f", less {left_out} rows over the folds that share a text or a template with a "
+            f"row scored or a test row of {data}"
+            if left_out
+            else ""
+        )
+    )
+    _print_figures(result.held_out)
+    spread = [
+        f"{label} " + " ".join(f"{fold.metrics[label]['f1']:.2f}" for fold in result.per_fold)
+        for label, figures in result.held_out.metrics.items()
+        if figures["support"]
+    ]
+    typer.echo("f1 fold by fold: " + "; ".join(spread))
+    if result.base_test is None:
+        typer.echo(f"{data} has no test rows: no figures of the models on them.")
+        return
+    typer.echo(
+        f"the {len(base_test)} test rows of {data}, scored by each of the {folds} models "
+        f"({result.base_test.examples} scores)"
+    )
+    _print_figures(result.base_test)
+
+
+def _print_figures(result: Evaluation) -> None:
+    """The table of figures per label, then the hard negatives given a harmful label."""
     typer.echo(
         f"{'label':<16} {'precision':>9} {'recall':>7} {'f1':>6} {'roc_auc':>8} {'support':>8}"
+        f" {'with_cue':>8}"
     )
     for label, figures in result.metrics.items():
         typer.echo(
             f"{label:<16} {figures['precision']:>9.3f} {figures['recall']:>7.3f} "
             f"{figures['f1']:>6.3f} {figures['roc_auc']:>8.3f} {int(figures['support']):>8}"
+            f" {int(figures['with_cue']):>8}"
         )
     if result.hard_negatives:
         typer.echo(

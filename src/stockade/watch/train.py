@@ -1,7 +1,8 @@
 """Training and evaluation: `train` fits one logistic regression per label with
 scikit-learn (needed here only, never to score) and picks each label's threshold from
-cross-validated scores; `evaluate` reports precision, recall, F1 and ROC-AUC per label
-and the share of hard negatives given a harmful label."""
+cross-validated scores; `evaluate` reports precision, recall, F1 and ROC-AUC per label,
+how many positives a cue supports, and the share of hard negatives given a harmful
+label."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import numpy.typing as npt
 
-from stockade.watch.analyze import Analyzer, read
+from stockade.watch.analyze import Analyzer, read, supported
 from stockade.watch.analyzers import LABELS
 from stockade.watch.dataset import Example
 from stockade.watch.features import BUCKETS, cue_names, index_of, vector
@@ -146,19 +147,54 @@ class Evaluation:
         return self.hard_negatives_flagged / self.hard_negatives if self.hard_negatives else 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """Rows as one model scored them: per row and label, the score, whether the label was
+    given, and whether a cue supports it (without one no score can give it)."""
+
+    rows: list[Example]
+    scores: Vector
+    predicted: npt.NDArray[np.bool_]
+    cued: npt.NDArray[np.bool_]
+
+
+def score(analyzer: Analyzer, rows: Sequence[Example]) -> Scored:
+    """Every row of `rows` scored by `analyzer`."""
+    scores, cued = [], []
+    for row in rows:
+        text, spans = read(row.text, analyzer.watch_list)
+        scores.append(list(analyzer.score(text, spans).values()))
+        found = supported(spans)
+        cued.append([label in found for label in LABELS])
+    shape = (len(rows), len(LABELS))
+    matrix = np.array(scores, dtype=np.float64).reshape(shape)
+    thresholds = np.array([analyzer.model.thresholds[label] for label in LABELS])
+    return Scored(
+        list(rows), matrix, matrix >= thresholds, np.array(cued, dtype=bool).reshape(shape)
+    )
+
+
 def evaluate(analyzer: Analyzer, examples: Sequence[Example]) -> Evaluation:
     """Figures of `analyzer` on the test split of `examples` (on all of them when no
     example is marked test)."""
     rows = [example for example in examples if example.split == "test"] or list(examples)
-    scores = np.array([list(analyzer.analyze(row.text).scores.values()) for row in rows])
-    thresholds = np.array([analyzer.model.thresholds[label] for label in LABELS])
-    predicted = scores >= thresholds
+    return figures([score(analyzer, rows)])
+
+
+def figures(parts: Sequence[Scored]) -> Evaluation:
+    """Figures of rows scored in one or more parts (by one model or several), pooled: a
+    row scored by two models counts twice."""
+    rows = [row for part in parts for row in part.rows]
+    scores = np.concatenate([part.scores for part in parts])
+    predicted = np.concatenate([part.predicted for part in parts])
+    cued = np.concatenate([part.cued for part in parts])
     metrics = {}
     for column, label in enumerate(LABELS):
         gold = np.array([row.labels[label] for row in rows])
-        figures = _counts(gold, predicted[:, column])
-        figures["roc_auc"] = _roc_auc(gold, scores[:, column])
-        metrics[label] = figures
+        counts = _counts(gold, predicted[:, column])
+        counts["roc_auc"] = _roc_auc(gold, scores[:, column])
+        counts["with_cue"] = float(np.sum(cued[:, column] & (gold == 1)))
+        metrics[label] = counts
     families: dict[str, tuple[int, int]] = {}
     for index, row in enumerate(rows):
         if row.family in HARD_NEGATIVES:
