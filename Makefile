@@ -39,7 +39,11 @@ $(COMPILED)/bin/python:
 	$(COMPILED)/bin/pip install --quiet --upgrade pip setuptools wheel mypy
 
 # Dependencies first: mypyc reads their types while it compiles.
+# build/lib is emptied first: setuptools copies sources there and never removes one that
+# src no longer has (a renamed migration would be installed twice). mypyc's own cache,
+# elsewhere in build/, is kept.
 $(COMPILED_STAMP): pyproject.toml setup.py $(SOURCES) | $(COMPILED)/bin/python
+	rm -rf build/lib build/lib.*
 	$(COMPILED)/bin/pip install --quiet '.[test]'
 	STOCKADE_COMPILE=1 $(COMPILED)/bin/pip install --quiet --no-build-isolation --no-deps \
 		--force-reinstall .
