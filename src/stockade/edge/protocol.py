@@ -104,6 +104,7 @@ class HttpProtocol(asyncio.Protocol):
         self.body_chunked = False
         self.expect_continue = False
         self.connection_value = b""
+        self.proxy_connection = False  # llhttp reads it as Connection
         self.forwarded_for = b""
 
     # protocol interface
@@ -223,6 +224,7 @@ class HttpProtocol(asyncio.Protocol):
         self.body_chunked = False
         self.expect_continue = False
         self.connection_value = b""
+        self.proxy_connection = False
         self.forwarded_for = b""
         if self.current is None:
             self.deadline = self.loop.time() + self.limits.header_timeout
@@ -266,11 +268,19 @@ class HttpProtocol(asyncio.Protocol):
             self.forwarded_for = (
                 value if not self.forwarded_for else self.forwarded_for + b", " + value
             )
+        elif lowered == b"proxy-connection":
+            self.proxy_connection = True
 
     def on_headers_complete(self) -> None:
         self.in_headers = False
         parser = self.parser
-        version = parser.get_http_version()
+        should_keep_alive = parser.should_keep_alive()
+        if should_keep_alive and not self.connection_value and not self.proxy_connection:
+            # Without a Connection header llhttp keeps only HTTP/1.1 alive: this spares
+            # get_http_version, which formats a new string for every request.
+            version = "1.1"
+        else:
+            version = parser.get_http_version()
         if version not in ("1.1", "1.0"):
             raise RequestRejected(400, f"HTTP/{version} is not supported")
         method = parser.get_method()
@@ -306,7 +316,7 @@ class HttpProtocol(asyncio.Protocol):
         upgrade = bool(self.connection_value) and parser.should_upgrade()
         # After an upgrade request the connection is a tunnel or it ends: the visitor may
         # already have sent bytes of the new protocol, never to be read as requests.
-        keep_alive = parser.should_keep_alive() and not self.closing and not upgrade
+        keep_alive = should_keep_alive and not self.closing and not upgrade
         self.last_request = not keep_alive
         exchange = Exchange(
             self,
