@@ -64,7 +64,15 @@ class HttpProtocol(asyncio.Protocol):
     def __init__(self, edge: Edge, scheme: bytes) -> None:
         self.edge = edge
         self.loop = edge.loop
-        self.limits = edge.settings.limits
+        # The limits as plain attributes: reading them from the settings' struct is a
+        # generic attribute lookup, several per request.
+        limits = edge.settings.limits
+        self.max_header_bytes = limits.max_header_bytes
+        self.max_headers = limits.max_headers
+        self.max_url_bytes = limits.max_url_bytes
+        self.header_timeout = limits.header_timeout
+        self.idle_timeout = limits.idle_timeout
+        self.body_timeout = limits.body_timeout
         self.scheme = scheme
         # per-connection state
         self.transport: asyncio.Transport = None  # type: ignore[assignment]
@@ -118,7 +126,7 @@ class HttpProtocol(asyncio.Protocol):
         if self.scheme == b"https":
             ssl_object = transport.get_extra_info("ssl_object")
             self.sni = getattr(ssl_object, SERVER_NAME_ATTRIBUTE, None)
-        self.deadline = self.loop.time() + self.limits.header_timeout
+        self.deadline = self.loop.time() + self.header_timeout
         self.edge.connection_opened(self)
 
     def data_received(self, data: bytes) -> None:
@@ -157,7 +165,7 @@ class HttpProtocol(asyncio.Protocol):
             if self.head_open:
                 # No request began in this read, so all of it belongs to the open head.
                 self.head_received += len(data)
-                if self.head_received > self.limits.max_header_bytes + self.limits.max_url_bytes:
+                if self.head_received > self.max_header_bytes + self.max_url_bytes:
                     self.reject(431, "request head too large")
             self.head_open = True
         exchange = self.starting
@@ -191,7 +199,7 @@ class HttpProtocol(asyncio.Protocol):
     def pause_writing(self) -> None:
         self.write_paused = True
         if not self.linger_until:
-            self.deadline = self.loop.time() + self.limits.body_timeout
+            self.deadline = self.loop.time() + self.body_timeout
         if self.tunnel is not None:
             self.tunnel.pause_reading()
         elif self.current is not None:
@@ -227,20 +235,17 @@ class HttpProtocol(asyncio.Protocol):
         self.proxy_connection = False
         self.forwarded_for = b""
         if self.current is None:
-            self.deadline = self.loop.time() + self.limits.header_timeout
+            self.deadline = self.loop.time() + self.header_timeout
 
     def on_url(self, url: bytes) -> None:
         self.url += url
-        if len(self.url) > self.limits.max_url_bytes:
+        if len(self.url) > self.max_url_bytes:
             raise RequestRejected(414, "request target too long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.header_bytes += len(name) + len(value) + 4
         self.headers.append((name, value))
-        if (
-            self.header_bytes > self.limits.max_header_bytes
-            or len(self.headers) > self.limits.max_headers
-        ):
+        if self.header_bytes > self.max_header_bytes or len(self.headers) > self.max_headers:
             raise RequestRejected(431, "request headers too large")
         lowered = name.lower()
         if lowered not in _HANDLED:
@@ -330,9 +335,7 @@ class HttpProtocol(asyncio.Protocol):
         )
         self.parsing = exchange
         self.deadline = (
-            self.loop.time() + self.limits.body_timeout
-            if not exchange.request_complete
-            else INFINITY
+            self.loop.time() + self.body_timeout if not exchange.request_complete else INFINITY
         )
         if self.current is None:
             self.current = self.starting = exchange
@@ -345,7 +348,7 @@ class HttpProtocol(asyncio.Protocol):
             raise ParsingStopped  # the rest of a refused body, now only dropped
         exchange = self.parsing
         if exchange is not None:
-            self.deadline = self.loop.time() + self.limits.body_timeout
+            self.deadline = self.loop.time() + self.body_timeout
             exchange.receive_body(body)
 
     def on_message_complete(self) -> None:
@@ -416,7 +419,7 @@ class HttpProtocol(asyncio.Protocol):
             self.transport.close()
         else:
             if self.parsing is None and not self.in_headers:
-                self.deadline = self.loop.time() + self.limits.idle_timeout
+                self.deadline = self.loop.time() + self.idle_timeout
             self.gate.resume(PIPELINE)
 
     def end(self) -> None:

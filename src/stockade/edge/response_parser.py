@@ -58,9 +58,6 @@ def _table(allowed: bytes) -> bytes:
 _IS_TOKEN: Final = _table(
     b"!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 )
-# RFC 9110 5.5: what a line of the head may hold (HTAB, visible characters, space,
-# obs-text); no CR, no LF, no other control character.
-_IS_FIELD: Final = _table(bytes([9, *range(32, 127), *range(128, 256)]))
 _IS_HEX: Final = _table(b"0123456789abcdefABCDEF")
 
 
@@ -110,7 +107,8 @@ class ResponseParser:
         """A request went out on the connection: its response comes next."""
         self.state = _HEAD
         self.head_request = head_request
-        self.pending.clear()
+        if self.pending:
+            self.pending.clear()
 
     def feed(self, data: bytes) -> None:
         self.data = data
@@ -427,7 +425,11 @@ def _token_end(data: bytes, start: i64, end: i64) -> i64:
 def _field_end(data: bytes, start: i64, end: i64) -> i64:
     """Where the run of field characters (no CR, LF or control) from `start` ends."""
     index = start
-    while index < end and _IS_FIELD[data[index]]:
+    while index < end:
+        char = data[index]
+        # Two comparisons for most bytes: fewer instructions than a table's lookup.
+        if (char < 32 and char != 9) or char == 127:
+            break
         index += 1
     return index
 
