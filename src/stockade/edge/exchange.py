@@ -218,10 +218,12 @@ class Exchange:
         ctx.origin = origin
         self.attempts += 1
         ctx.upstream_started = perf_counter()
-        self.upstream_deadline = self.protocol.loop.time() + self.connect_timeout
         connection = origin.acquire(self, self.connect_timeout)
         if connection is not None:
-            self.upstream_ready(connection)
+            self.upstream_ready(connection)  # which sets the deadline to answer
+        else:
+            # A connection comes later (a connect, or one freed): within this time.
+            self.upstream_deadline = self.protocol.loop.time() + self.connect_timeout
 
     def wants_upstream(self) -> bool:
         return not self.done and self.upstream is None

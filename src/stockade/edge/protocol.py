@@ -106,6 +106,7 @@ class HttpProtocol(asyncio.Protocol):
         # header line itself), and whether the head was already open when a read began.
         self.head_received = 0
         self.head_open = False
+        self.head_deadline_due = False
         self.host: bytes | None = None
         self.host_count = 0
         self.content_length: int | None = None
@@ -162,6 +163,10 @@ class HttpProtocol(asyncio.Protocol):
         if self.linger_until:
             return  # the connection ended while these bytes were parsed
         if self.in_headers:
+            if self.head_deadline_due:
+                # The loop's clock is the same through one read: as if set when it began.
+                self.head_deadline_due = False
+                self.deadline = self.loop.time() + self.header_timeout
             if self.head_open:
                 # No request began in this read, so all of it belongs to the open head.
                 self.head_received += len(data)
@@ -234,8 +239,9 @@ class HttpProtocol(asyncio.Protocol):
         self.connection_value = b""
         self.proxy_connection = False
         self.forwarded_for = b""
-        if self.current is None:
-            self.deadline = self.loop.time() + self.header_timeout
+        # The head's deadline, set once this read is parsed if the head is still open
+        # then: most heads end within the read they began in, and need none.
+        self.head_deadline_due = self.current is None
 
     def on_url(self, url: bytes) -> None:
         self.url += url

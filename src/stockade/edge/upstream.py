@@ -51,7 +51,6 @@ class UpstreamConnection(asyncio.Protocol):
             self.close()
             return
         self.received_any = True
-        exchange.upstream_activity()
         parser = self.parser
         parser.feed(data)
         try:
@@ -72,6 +71,8 @@ class UpstreamConnection(asyncio.Protocol):
         except InvalidResponse as error:
             exchange.upstream_failed(f"the origin sent an invalid response ({error})")
             return
+        # More of the response is to come: the origin's time to send it starts now.
+        exchange.upstream_activity()
         exchange.flush()
 
     def connection_lost(self, exc: Exception | None) -> None:
