@@ -315,13 +315,17 @@ class ResponseParser:
     # bodies
 
     def _length_body(self) -> int:
-        remaining = self.remaining
-        if not remaining:
+        if not self.remaining:
             return self._end()
+        return self._take()
+
+    def _take(self) -> int:
+        """BODY with up to `remaining` bytes of what is left of the read; NEED_DATA if none is."""
         data, pos = self.data, self.pos
         available = len(data) - pos
         if available <= 0:
             return NEED_DATA
+        remaining = self.remaining
         if available <= remaining:
             self.body = data[pos:] if pos else data
             self.pos = len(data)
@@ -368,22 +372,10 @@ class ResponseParser:
         while True:
             state = self.state
             if state == _CHUNK_DATA:
-                data, pos = self.data, self.pos
-                available = len(data) - pos
-                if available <= 0:
-                    return NEED_DATA
-                remaining = self.remaining
-                if available <= remaining:
-                    self.body = data[pos:] if pos else data
-                    self.pos = len(data)
-                    self.remaining = remaining - available
-                else:
-                    self.body = data[pos : pos + remaining]
-                    self.pos = pos + remaining
-                    self.remaining = 0
+                event = self._take()
                 if not self.remaining:
                     self.state = _CHUNK_END
-                return BODY
+                return event
             if state == _CHUNK_SIZE:
                 line = self._line("chunk size")
                 if line is None:
