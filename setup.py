@@ -16,6 +16,7 @@ REQUEST_PATH = [
     "src/stockade/edge/protocol.py",
     "src/stockade/edge/exchange.py",
     "src/stockade/edge/upstream.py",
+    "src/stockade/edge/response_parser.py",
     "src/stockade/edge/origins.py",
     "src/stockade/edge/routing.py",
     "src/stockade/edge/lifecycle.py",

@@ -302,3 +302,30 @@ def test_backpressure_pauses_the_other_side(edge: Edge) -> None:
     assert not upstream.reading
     wire.protocol.resume_writing()
     assert upstream.reading
+
+
+@pytest.mark.parametrize(
+    ("request_line", "keep_alive_header"),
+    [
+        (b"GET / HTTP/1.1", b""),
+        (b"GET / HTTP/1.0", b"Connection: keep-alive\r\n"),
+        # llhttp reads Proxy-Connection as Connection: it must not pass for HTTP/1.1.
+        (b"GET / HTTP/1.0", b"Proxy-Connection: keep-alive\r\n"),
+    ],
+)
+def test_the_http_version_is_known_with_or_without_a_connection_header(
+    edge: Edge, request_line: bytes, keep_alive_header: bytes
+) -> None:
+    wire = Wire(edge)
+    wire.pool_connection()
+    wire.send(request_line + b"\r\nHost: forum.example\r\n" + keep_alive_header + b"\r\n")
+    # No length: an HTTP/1.1 visitor gets the body chunked, an HTTP/1.0 one until the end.
+    wire.reply(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n")
+    response = wire.transport.take()
+    if request_line.endswith(b"1.1"):
+        assert b"transfer-encoding: chunked\r\n" in response
+        assert not wire.transport.ended
+    else:
+        assert b"transfer-encoding" not in response
+        assert response.endswith(b"\r\n\r\nok")
+        assert wire.transport.ended

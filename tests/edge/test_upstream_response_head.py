@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from stockade.edge.config import EdgeSettings
 from stockade.edge.http11 import HOP_BY_HOP, connection_tokens
 from stockade.edge.protocol import HttpProtocol
+from stockade.edge.response_parser import MAX_RESPONSE_HEAD
 from stockade.edge.runtime import Edge
-from stockade.edge.upstream import MAX_RESPONSE_HEAD, UpstreamConnection
+from stockade.edge.upstream import UpstreamConnection
 from stockade.policy import Snapshot, Zone
 from tests.support.mock_transport import MockTransport
 

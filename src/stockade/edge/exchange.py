@@ -12,21 +12,21 @@ from typing import TYPE_CHECKING, Final
 
 from stockade.edge.flow_control import UPSTREAM_FULL
 from stockade.edge.http11 import (
-    ACTED_ON_LENGTHS,
     CONTINUE_100,
-    HOP_BY_HOP,
+    CRLF,
     IDEMPOTENT_METHODS,
     LAST_CHUNK,
     STATUS_LINES,
     chunk,
-    connection_tokens,
     status_line,
 )
 from stockade.edge.lifecycle import ProxyError, RequestContext
 from stockade.edge.pages import WAIT, Answer
+from stockade.edge.response_parser import header_pairs
 
 if TYPE_CHECKING:
     from stockade.edge.protocol import HttpProtocol
+    from stockade.edge.response_parser import ResponseParser
     from stockade.edge.sampler import Sample
     from stockade.edge.upstream import UpstreamConnection
 
@@ -36,11 +36,6 @@ _DRAIN_LIMIT: Final = 64 * 1024
 # Request body read ahead while no origin connection is ready; reading pauses beyond it.
 _READ_AHEAD_LIMIT: Final = 64 * 1024
 _NO_BODY_STATUSES: Final = frozenset({204, 304})
-_PLAIN_CONNECTION: Final = frozenset({b"close", b"keep-alive", b"upgrade"})
-
-
-class InvalidResponse(Exception):
-    """Raised from a response parser callback: the origin's response cannot be passed on."""
 
 
 class Exchange:
@@ -223,10 +218,12 @@ class Exchange:
         ctx.origin = origin
         self.attempts += 1
         ctx.upstream_started = perf_counter()
-        self.upstream_deadline = self.protocol.loop.time() + self.connect_timeout
         connection = origin.acquire(self, self.connect_timeout)
         if connection is not None:
-            self.upstream_ready(connection)
+            self.upstream_ready(connection)  # which sets the deadline to answer
+        else:
+            # A connection comes later (a connect, or one freed): within this time.
+            self.upstream_deadline = self.protocol.loop.time() + self.connect_timeout
 
     def wants_upstream(self) -> bool:
         return not self.done and self.upstream is None
@@ -296,57 +293,24 @@ class Exchange:
         self._drop_upstream()
         self.upstream_error(504, "the origin did not answer in time", retryable=False)
 
-    def upstream_headers(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
-        if 100 <= status < 200 and status != 101:
+    def upstream_headers(self, head: ResponseParser) -> None:
+        """The origin's response head arrived, its end-to-end header lines in `fields`."""
+        status = head.status
+        if status < 200 and status != 101:
             return  # interim responses are not passed on; the final one follows
         ctx = self.ctx
-        out = [STATUS_LINES.get(status) or status_line(status)]
-        content_length: bytes | None = None
-        framed_by_transfer_encoding = False
-        listed: set[bytes] = set()
-        upgrade_value = b""
-        for name, value in headers:
-            if not (ACTED_ON_LENGTHS >> len(name)) & 1:
-                out.append(b"%s: %s\r\n" % (name, value))  # most: passed on as they are
-                continue
-            lowered = name.lower()
-            if lowered in HOP_BY_HOP:
-                if lowered == b"transfer-encoding":
-                    # As nginx does: the edge decodes chunked alone, and a body in another
-                    # coding could reach the visitor neither decoded nor labelled.
-                    if value.strip().lower() != b"chunked":
-                        raise InvalidResponse(
-                            "the origin used a transfer coding other than chunked"
-                        )
-                    framed_by_transfer_encoding = True
-                elif lowered == b"connection":
-                    # Most say just keep-alive or close; a list may name more headers to drop,
-                    # and several Connection headers are one list.
-                    if value.lower() not in _PLAIN_CONNECTION:
-                        listed |= connection_tokens(value) - _PLAIN_CONNECTION
-                elif lowered == b"upgrade":
-                    upgrade_value = value
-                continue
-            if lowered == b"content-length":
-                content_length = value
-            out.append(b"%s: %s\r\n" % (name, value))
-        if listed:
-            out = [out[0]]
-            for name, value in headers:
-                lowered = name.lower()
-                if lowered not in HOP_BY_HOP and lowered not in listed:
-                    out.append(b"%s: %s\r\n" % (name, value))
-        # The response is usable (the loop above raises if not): the origin answered.
+        # The response is usable (the parser refuses it if not): the origin answered.
         ctx.status = status
         ctx.upstream_latency = perf_counter() - ctx.upstream_started
         if ctx.origin is not None:
             ctx.origin.record_success()
+        out = [STATUS_LINES.get(status) or status_line(status), head.fields]
         no_body = self.head_request or status in _NO_BODY_STATUSES
         if status == 101:
-            out.append(b"connection: upgrade\r\nupgrade: %s\r\n" % upgrade_value)
-        elif not no_body and (framed_by_transfer_encoding or content_length is None):
-            self.response_close_delimited = not framed_by_transfer_encoding
-            if self.ctx.http_version == "1.1":
+            out.append(b"connection: upgrade\r\nupgrade: %s\r\n" % head.upgrade)
+        elif not no_body and (head.chunked or head.content_length < 0):
+            self.response_close_delimited = not head.chunked
+            if ctx.http_version == "1.1":
                 out.append(b"transfer-encoding: chunked\r\n")
                 self.chunked_response = True
             else:
@@ -355,20 +319,28 @@ class Exchange:
             # The visitor may already have sent bytes meant for the upgraded protocol.
             self.keep_alive = False
         protocol = self.protocol
-        out.append(protocol.edge.via_line)
-        out.append(b"stockade-request-id: %s\r\n" % ctx.request_id)
-        if status != 101:
-            if not self.keep_alive or protocol.closing:
-                out.append(b"connection: close\r\n")
-            elif ctx.http_version == "1.0":
-                out.append(b"connection: keep-alive\r\n")
-        lifecycle = protocol.edge.lifecycle
+        edge = protocol.edge
+        if status != 101 and (not self.keep_alive or protocol.closing):
+            out.append(
+                b"%sstockade-request-id: %s\r\nconnection: close\r\n"
+                % (edge.via_line, ctx.request_id)
+            )
+        elif status != 101 and ctx.http_version == "1.0":
+            out.append(
+                b"%sstockade-request-id: %s\r\nconnection: keep-alive\r\n"
+                % (edge.via_line, ctx.request_id)
+            )
+        else:
+            out.append(b"%sstockade-request-id: %s\r\n" % (edge.via_line, ctx.request_id))
+        lifecycle = edge.lifecycle
         lifecycle.response_filter(ctx, status, out)
         route = ctx.route
         if status == 200 and not no_body and route is not None and route.sample_rate:
             # One count per response; the hook runs for the responses picked.
-            self.sample = lifecycle.sample(ctx, headers) if route.sample_picked() else None
-        out.append(b"\r\n")
+            self.sample = (
+                lifecycle.sample(ctx, header_pairs(head.fields)) if route.sample_picked() else None
+            )
+        out.append(CRLF)
         self.out = out
         self.response_started = True
 
@@ -384,17 +356,10 @@ class Exchange:
             self.out.append(data)
 
     def flush(self) -> None:
-        """Called after each piece the origin sent: send what it became in one write."""
+        """Called after each read from the origin: send what it became in one write."""
         if self.out:
             self.protocol.write(b"".join(self.out))
             self.out.clear()
-        if self.head_request and self.response_started and not self.finished_response:
-            # Content-Length on a HEAD response describes a body that never comes.
-            upstream = self.upstream
-            if upstream is not None:
-                keep_alive = upstream.parser.should_keep_alive()
-                upstream.skip_body()
-                self.upstream_complete(keep_alive)
 
     def upstream_complete(self, upstream_keep_alive: bool) -> None:
         if not self.response_started or self.done or self.ctx.status == 101:

@@ -64,7 +64,15 @@ class HttpProtocol(asyncio.Protocol):
     def __init__(self, edge: Edge, scheme: bytes) -> None:
         self.edge = edge
         self.loop = edge.loop
-        self.limits = edge.settings.limits
+        # The limits as plain attributes: reading them from the settings' struct is a
+        # generic attribute lookup, several per request.
+        limits = edge.settings.limits
+        self.max_header_bytes = limits.max_header_bytes
+        self.max_headers = limits.max_headers
+        self.max_url_bytes = limits.max_url_bytes
+        self.header_timeout = limits.header_timeout
+        self.idle_timeout = limits.idle_timeout
+        self.body_timeout = limits.body_timeout
         self.scheme = scheme
         # per-connection state
         self.transport: asyncio.Transport = None  # type: ignore[assignment]
@@ -98,12 +106,14 @@ class HttpProtocol(asyncio.Protocol):
         # header line itself), and whether the head was already open when a read began.
         self.head_received = 0
         self.head_open = False
+        self.head_deadline_due = False
         self.host: bytes | None = None
         self.host_count = 0
         self.content_length: int | None = None
         self.body_chunked = False
         self.expect_continue = False
         self.connection_value = b""
+        self.proxy_connection = False  # llhttp reads it as Connection
         self.forwarded_for = b""
 
     # protocol interface
@@ -117,7 +127,7 @@ class HttpProtocol(asyncio.Protocol):
         if self.scheme == b"https":
             ssl_object = transport.get_extra_info("ssl_object")
             self.sni = getattr(ssl_object, SERVER_NAME_ATTRIBUTE, None)
-        self.deadline = self.loop.time() + self.limits.header_timeout
+        self.deadline = self.loop.time() + self.header_timeout
         self.edge.connection_opened(self)
 
     def data_received(self, data: bytes) -> None:
@@ -153,10 +163,14 @@ class HttpProtocol(asyncio.Protocol):
         if self.linger_until:
             return  # the connection ended while these bytes were parsed
         if self.in_headers:
+            if self.head_deadline_due:
+                # The loop's clock is the same through one read: as if set when it began.
+                self.head_deadline_due = False
+                self.deadline = self.loop.time() + self.header_timeout
             if self.head_open:
                 # No request began in this read, so all of it belongs to the open head.
                 self.head_received += len(data)
-                if self.head_received > self.limits.max_header_bytes + self.limits.max_url_bytes:
+                if self.head_received > self.max_header_bytes + self.max_url_bytes:
                     self.reject(431, "request head too large")
             self.head_open = True
         exchange = self.starting
@@ -190,7 +204,7 @@ class HttpProtocol(asyncio.Protocol):
     def pause_writing(self) -> None:
         self.write_paused = True
         if not self.linger_until:
-            self.deadline = self.loop.time() + self.limits.body_timeout
+            self.deadline = self.loop.time() + self.body_timeout
         if self.tunnel is not None:
             self.tunnel.pause_reading()
         elif self.current is not None:
@@ -223,22 +237,21 @@ class HttpProtocol(asyncio.Protocol):
         self.body_chunked = False
         self.expect_continue = False
         self.connection_value = b""
+        self.proxy_connection = False
         self.forwarded_for = b""
-        if self.current is None:
-            self.deadline = self.loop.time() + self.limits.header_timeout
+        # The head's deadline, set once this read is parsed if the head is still open
+        # then: most heads end within the read they began in, and need none.
+        self.head_deadline_due = self.current is None
 
     def on_url(self, url: bytes) -> None:
         self.url += url
-        if len(self.url) > self.limits.max_url_bytes:
+        if len(self.url) > self.max_url_bytes:
             raise RequestRejected(414, "request target too long")
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self.header_bytes += len(name) + len(value) + 4
         self.headers.append((name, value))
-        if (
-            self.header_bytes > self.limits.max_header_bytes
-            or len(self.headers) > self.limits.max_headers
-        ):
+        if self.header_bytes > self.max_header_bytes or len(self.headers) > self.max_headers:
             raise RequestRejected(431, "request headers too large")
         lowered = name.lower()
         if lowered not in _HANDLED:
@@ -266,11 +279,19 @@ class HttpProtocol(asyncio.Protocol):
             self.forwarded_for = (
                 value if not self.forwarded_for else self.forwarded_for + b", " + value
             )
+        elif lowered == b"proxy-connection":
+            self.proxy_connection = True
 
     def on_headers_complete(self) -> None:
         self.in_headers = False
         parser = self.parser
-        version = parser.get_http_version()
+        should_keep_alive = parser.should_keep_alive()
+        if should_keep_alive and not self.connection_value and not self.proxy_connection:
+            # Without a Connection header llhttp keeps only HTTP/1.1 alive: this spares
+            # get_http_version, which formats a new string for every request.
+            version = "1.1"
+        else:
+            version = parser.get_http_version()
         if version not in ("1.1", "1.0"):
             raise RequestRejected(400, f"HTTP/{version} is not supported")
         method = parser.get_method()
@@ -306,7 +327,7 @@ class HttpProtocol(asyncio.Protocol):
         upgrade = bool(self.connection_value) and parser.should_upgrade()
         # After an upgrade request the connection is a tunnel or it ends: the visitor may
         # already have sent bytes of the new protocol, never to be read as requests.
-        keep_alive = parser.should_keep_alive() and not self.closing and not upgrade
+        keep_alive = should_keep_alive and not self.closing and not upgrade
         self.last_request = not keep_alive
         exchange = Exchange(
             self,
@@ -320,9 +341,7 @@ class HttpProtocol(asyncio.Protocol):
         )
         self.parsing = exchange
         self.deadline = (
-            self.loop.time() + self.limits.body_timeout
-            if not exchange.request_complete
-            else INFINITY
+            self.loop.time() + self.body_timeout if not exchange.request_complete else INFINITY
         )
         if self.current is None:
             self.current = self.starting = exchange
@@ -335,7 +354,7 @@ class HttpProtocol(asyncio.Protocol):
             raise ParsingStopped  # the rest of a refused body, now only dropped
         exchange = self.parsing
         if exchange is not None:
-            self.deadline = self.loop.time() + self.limits.body_timeout
+            self.deadline = self.loop.time() + self.body_timeout
             exchange.receive_body(body)
 
     def on_message_complete(self) -> None:
@@ -406,7 +425,7 @@ class HttpProtocol(asyncio.Protocol):
             self.transport.close()
         else:
             if self.parsing is None and not self.in_headers:
-                self.deadline = self.loop.time() + self.limits.idle_timeout
+                self.deadline = self.loop.time() + self.idle_timeout
             self.gate.resume(PIPELINE)
 
     def end(self) -> None:

@@ -7,14 +7,16 @@ the response to it; the exchange decides what reaches the visitor.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
-import httptools
-
-from stockade.edge.exchange import InvalidResponse
-
-# As nginx's proxy_buffer_size does, though larger: a longer head is refused with 502.
-MAX_RESPONSE_HEAD: Final = 64 * 1024
+from stockade.edge.response_parser import (
+    BODY,
+    END,
+    HEAD,
+    UPGRADE,
+    InvalidResponse,
+    ResponseParser,
+)
 
 if TYPE_CHECKING:
     from stockade.edge.exchange import Exchange
@@ -26,17 +28,13 @@ class UpstreamConnection(asyncio.Protocol):
         # per-connection state
         self.origin = origin
         self.transport: asyncio.Transport | None = None
-        self.parser = httptools.HttpResponseParser(self)
+        self.parser = ResponseParser()
         self.exchange: Exchange | None = None
         self.idle_since = 0.0
         # After a 101 the connection carries raw bytes to this visitor transport.
         self.tunnel: asyncio.Transport | None = None
         # per-response state
-        self.headers: list[tuple[bytes, bytes]] = []
         self.received_any = False
-        # Bytes read while the head is not complete; every one of them belongs to it.
-        self.head_bytes = 0
-        self.in_head = True
 
     # protocol interface
 
@@ -53,21 +51,28 @@ class UpstreamConnection(asyncio.Protocol):
             self.close()
             return
         self.received_any = True
-        exchange.upstream_activity()
+        parser = self.parser
+        parser.feed(data)
         try:
-            self.parser.feed_data(data)
-        except httptools.HttpParserUpgrade as upgrade:
-            exchange.upstream_upgraded(data[upgrade.args[0] :])
+            while True:
+                event = parser.next_event()
+                if event == BODY:
+                    exchange.upstream_body(parser.body)
+                elif event == HEAD:
+                    exchange.upstream_headers(parser)
+                elif event == END:
+                    exchange.upstream_complete(parser.keep_alive)
+                    return  # the response went out whole; the connection may serve another
+                elif event == UPGRADE:
+                    exchange.upstream_upgraded(parser.body)
+                    return
+                else:
+                    break
+        except InvalidResponse as error:
+            exchange.upstream_failed(f"the origin sent an invalid response ({error})")
             return
-        except httptools.HttpParserError as error:
-            reason = error.__context__ if isinstance(error.__context__, InvalidResponse) else error
-            exchange.upstream_failed(f"the origin sent an invalid response ({reason})")
-            return
-        if self.in_head:
-            self.head_bytes += len(data)
-            if self.head_bytes > MAX_RESPONSE_HEAD:
-                exchange.upstream_failed("the origin sent a response head larger than 64 KiB")
-                return
+        # More of the response is to come: the origin's time to send it starts now.
+        exchange.upstream_activity()
         exchange.flush()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -93,34 +98,12 @@ class UpstreamConnection(asyncio.Protocol):
         elif self.exchange is not None:
             self.exchange.upstream_write_resumed()
 
-    # parser callbacks
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers.append((name, value))
-
-    def on_headers_complete(self) -> None:
-        headers, self.headers = self.headers, []
-        status = self.parser.get_status_code()
-        # After an interim (1xx) response, the final response's head is still to come.
-        self.in_head = 100 <= status < 200 and status != 101
-        assert self.exchange is not None
-        self.exchange.upstream_headers(status, headers)
-
-    def on_body(self, body: bytes) -> None:
-        assert self.exchange is not None
-        self.exchange.upstream_body(body)
-
-    def on_message_complete(self) -> None:
-        assert self.exchange is not None
-        self.exchange.upstream_complete(self.parser.should_keep_alive())
-
     # used by the exchange
 
     def send(self, exchange: Exchange, data: bytes) -> None:
         self.exchange = exchange
         self.received_any = False
-        self.head_bytes = 0
-        self.in_head = True
+        self.parser.start(exchange.head_request)
         assert self.transport is not None
         self.transport.write(data)
 
@@ -132,10 +115,6 @@ class UpstreamConnection(asyncio.Protocol):
         """A whole response was read and the request fully sent: the connection is free."""
         self.exchange = None
         self.origin.release(self)
-
-    def skip_body(self) -> None:
-        """The response to HEAD has no body whatever its headers say: start a new parser."""
-        self.parser = httptools.HttpResponseParser(self)
 
     def close(self) -> None:
         self.exchange = None
