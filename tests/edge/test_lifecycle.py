@@ -82,3 +82,21 @@ def test_header_lookup_is_case_insensitive(edge: Edge) -> None:
     ctx = request_context(headers=[(b"Accept", b"text/html"), (b"accept", b"application/json")])
     assert ctx.header(b"accept") == b"text/html"
     assert ctx.header(b"cookie") is None
+
+
+class Faulty(Recording):
+    def response_filter(self, ctx: RequestContext, status: int, headers: list[bytes]) -> None:
+        raise RuntimeError("a phase's own fault")
+
+
+def test_a_fault_in_a_phase_while_relaying_is_a_502_from_the_edge(edge: Edge) -> None:
+    lifecycle = edge.lifecycle = Faulty(edge, answer_in_filter=False)
+    wire = Wire(edge)
+    upstream = wire.pool_connection()
+    wire.send(b"GET / HTTP/1.1\r\nHost: forum.example\r\n\r\n")
+    wire.reply(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+    assert wire.transport.data().startswith(b"HTTP/1.1 502 ")
+    assert upstream.closed
+    (ctx,) = lifecycle.logged
+    assert ctx.status == 502
+    assert ctx.error is not None and ctx.error.source == "edge"

@@ -187,6 +187,33 @@ def test_malformed_or_ambiguous_responses_are_refused(response: bytes) -> None:
         read(response)
 
 
+def test_the_body_framing_and_coding_stay_even_when_connection_lists_them() -> None:
+    reading = read(
+        b"HTTP/1.1 200 OK\r\nConnection: content-length, content-encoding, x-a\r\n"
+        b"Content-Length: 5\r\nContent-Encoding: gzip\r\nX-A: 1\r\n\r\nhello"
+    )
+    assert reading.heads == [(200, b"Content-Length: 5\r\nContent-Encoding: gzip\r\n")]
+    assert (reading.body, reading.ended, reading.keep_alive) == (b"hello", True, True)
+
+
+def test_an_http_1_0_response_in_chunks_closes_the_connection() -> None:
+    reading = read(
+        b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nhello\r\n0\r\n\r\n"
+    )
+    assert (reading.body, reading.ended, reading.keep_alive) == (b"hello", True, False)
+
+
+@pytest.mark.parametrize("cuts", [(), (7,), (40, 41, 42)])
+def test_interim_heads_count_towards_the_head_limit(cuts: tuple[int, ...]) -> None:
+    interim = b"HTTP/1.1 103 Early Hints\r\nLink: <" + b"a" * 2000 + b">\r\n\r\n"
+    final = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"
+    under = interim * (MAX_RESPONSE_HEAD // len(interim) - 1) + final
+    assert read(under, cuts).ended
+    with pytest.raises(InvalidResponse, match="64 KiB"):
+        read(interim * (MAX_RESPONSE_HEAD // len(interim) + 1) + final, cuts)
+
+
 def test_a_head_larger_than_the_limit_is_refused_before_it_ends() -> None:
     parser = ResponseParser()
     parser.feed(b"HTTP/1.1 200 OK\r\n")
@@ -288,7 +315,7 @@ def test_responses_are_read_as_llhttp_reads_them_or_refused(
         listed = set(HOP_BY_HOP)
         for name, value in seen:
             if name.lower() == b"connection":
-                listed |= connection_tokens(value)
+                listed |= connection_tokens(value) - {b"content-length", b"content-encoding"}
         kept = [pair for pair in seen if pair[0].lower() not in listed]
         assert [(name, value.rstrip(b" \t")) for name, value in kept] == [
             (name, value.rstrip(b" \t")) for name, value in header_pairs(fields)

@@ -419,6 +419,14 @@ class Exchange:
         self._drop_upstream()
         self.upstream_error(502, message, retryable=False)
 
+    def edge_failed(self, message: str) -> None:
+        """A fault of the edge's own while it relayed the response: the origin connection
+        is dropped, and the visitor gets a 502 or, mid-response, a closed connection."""
+        if self.ctx.error is None:
+            self.ctx.error = ProxyError("edge", message, False)
+        self._drop_upstream()
+        self.upstream_error(502, message, retryable=False)
+
     def upstream_lost(self, connection: UpstreamConnection) -> None:
         """The origin closed the connection while this exchange used it."""
         if self.upstream is not connection or self.done:

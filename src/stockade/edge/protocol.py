@@ -164,7 +164,8 @@ class HttpProtocol(asyncio.Protocol):
             return  # the connection ended while these bytes were parsed
         if self.in_headers:
             if self.head_deadline_due:
-                # The loop's clock is the same through one read: as if set when it began.
+                # Set once the read is parsed, not when the head began in it: later by the
+                # parsing time (uvloop's clock moves within a read), which is negligible.
                 self.head_deadline_due = False
                 self.deadline = self.loop.time() + self.header_timeout
             if self.head_open:

@@ -47,6 +47,7 @@ _TUNNEL: Final = 8
 _CRLF: Final = b"\r\n"
 _HOP_BY_HOP_NAMES: Final = tuple(sorted(HOP_BY_HOP))
 _PLAIN_CONNECTION: Final = frozenset({b"close", b"keep-alive", b"upgrade"})
+_NEVER_DROPPED: Final = frozenset({b"content-length", b"content-encoding"})
 
 
 def _table(allowed: bytes) -> bytes:
@@ -74,6 +75,7 @@ class ResponseParser:
         "content_length",
         "data",
         "fields",
+        "head_bytes",
         "head_request",
         "keep_alive",
         "pending",
@@ -92,6 +94,9 @@ class ResponseParser:
         self.pos = 0
         # A head or a chunk line cut across reads, kept until its end arrives.
         self.pending = bytearray()
+        # Bytes of the heads of this response so far, interim (1xx) ones included: all of
+        # them count towards MAX_RESPONSE_HEAD, or an origin could send 1xx heads forever.
+        self.head_bytes: i64 = 0
         # the latest head
         self.status = 0
         self.fields = b""  # its end-to-end header lines, each ending in CRLF
@@ -107,6 +112,7 @@ class ResponseParser:
         """A request went out on the connection: its response comes next."""
         self.state = _HEAD
         self.head_request = head_request
+        self.head_bytes = 0
         if self.pending:
             self.pending.clear()
 
@@ -159,7 +165,7 @@ class ResponseParser:
             pending += data[pos:] if pos else data
             if pending.find(b"\r\n\r\n", searched) < 0:
                 self.pos = len(data)
-                if len(pending) > MAX_RESPONSE_HEAD:
+                if self.head_bytes + len(pending) > MAX_RESPONSE_HEAD:
                     raise InvalidResponse("a response head larger than 64 KiB")
                 return NEED_DATA
             whole = bytes(pending)
@@ -167,17 +173,21 @@ class ResponseParser:
             head_end = self._read_head(whole, 0)
             if head_end < 0:
                 raise InvalidResponse("a response head that does not end")
+            self.head_bytes += head_end
             # What follows the head in `whole` is the end of `data`.
             self.pos = len(data) - (len(whole) - head_end)
         else:
             head_end = self._read_head(data, pos)
             if head_end < 0:
                 self.pos = len(data)
-                if len(data) - pos > MAX_RESPONSE_HEAD:
+                if self.head_bytes + len(data) - pos > MAX_RESPONSE_HEAD:
                     raise InvalidResponse("a response head larger than 64 KiB")
                 pending += data[pos:] if pos else data
                 return NEED_DATA
+            self.head_bytes += head_end - pos
             self.pos = head_end
+        if self.head_bytes > MAX_RESPONSE_HEAD:
+            raise InvalidResponse("response heads (interim ones included) larger than 64 KiB")
         status = self.status
         if status < 200:
             if status == 101:
@@ -301,9 +311,16 @@ class ResponseParser:
             else:
                 tokens = connection_tokens(connection)
                 keep_alive = b"close" not in tokens and (keep_alive or b"keep-alive" in tokens)
-                listed = tokens - _PLAIN_CONNECTION
+                # The body's framing and coding are never dropped: without Content-Length
+                # the visitor could not tell where this response ends and the next begins,
+                # and without Content-Encoding it would take gzip for the content itself.
+                listed = tokens - _PLAIN_CONNECTION - _NEVER_DROPPED
                 if listed:
                     fields = _without(fields, listed)
+        if chunked and data[start + 7] == 48:
+            # HTTP/1.0 has no chunked coding: after such a message the connection's framing
+            # cannot be trusted (RFC 9112 6.1), whatever Connection says.
+            keep_alive = False
         self.fields = fields
         self.status = status
         self.content_length = content_length

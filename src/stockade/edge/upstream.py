@@ -7,6 +7,7 @@ the response to it; the exchange decides what reaches the visitor.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 from stockade.edge.response_parser import (
@@ -21,6 +22,8 @@ from stockade.edge.response_parser import (
 if TYPE_CHECKING:
     from stockade.edge.exchange import Exchange
     from stockade.edge.origins import Origin
+
+log = logging.getLogger("stockade.edge")
 
 
 class UpstreamConnection(asyncio.Protocol):
@@ -70,6 +73,12 @@ class UpstreamConnection(asyncio.Protocol):
                     break
         except InvalidResponse as error:
             exchange.upstream_failed(f"the origin sent an invalid response ({error})")
+            return
+        except Exception:
+            # A fault of the edge's own while relaying (a phase, sampling): answered as an
+            # origin's fault would be, never as a body cut short presented as whole.
+            log.exception("error while relaying the origin's response")
+            exchange.edge_failed("the edge failed while relaying the origin's response")
             return
         # More of the response is to come: the origin's time to send it starts now.
         exchange.upstream_activity()
