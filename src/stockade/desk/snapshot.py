@@ -45,6 +45,9 @@ _NO_LISTS = ZoneRules(
 # (id, name, service, origins, hostnames, security_level, challenge_difficulty,
 # clearance_ttl, sample_rate, sample_types, security_rules as JSON text) of a zone.
 ZoneRow = tuple[int, str, str, tuple[str, ...], tuple[str, ...], str, int, int, float, str, str]
+# A zone as a builder keeps it: the version its row was read at, the row, the
+# enforcements its Zone was built with, and the Zone.
+Built = tuple[int, ZoneRow, tuple[Enforcement, ...], Zone]
 
 
 def build_snapshot(session: Session, public_base: str) -> Snapshot:
@@ -65,48 +68,60 @@ class SnapshotBuilder:
 
     def __init__(self, public_base: str) -> None:
         self.public_base = public_base
-        # Per zone id: the version its row was read at, and the row.
-        self._rows: dict[int, tuple[int, ZoneRow]] = {}
+        self._zones: dict[int, Built] = {}
         # Zone ids sorted by zone name.
         self._order: list[int] = []
-        # Per zone id: the row and enforcements its Zone was built from, and the Zone.
-        self._zones: dict[int, tuple[ZoneRow, tuple[Enforcement, ...], Zone]] = {}
 
     def build(self, session: Session) -> Snapshot:
         revision = current_revision(session)
         enforcements = _enforcements(session, self.public_base)
         versions = _zone_versions(session)
-        rows = self._rows
+        previous = self._zones
         stale = [
             zone_id
             for zone_id, version in versions.items()
-            if rows.get(zone_id, (-1,))[0] != version
+            if (entry := previous.get(zone_id)) is None or entry[0] != version
         ]
-        reorder = len(versions) != len(rows)
+        fresh: dict[int, ZoneRow] = {}
         if stale:
-            rows = {zone_id: rows[zone_id] for zone_id in versions if zone_id in rows}
-            fresh = _zone_rows(session, stale if len(stale) <= _FEW else None)
-            for row in fresh:
-                earlier = rows.get(row[0])
-                reorder = reorder or earlier is None or earlier[1][1] != row[1]
-                rows[row[0]] = (versions[row[0]], row)
-        elif reorder:
-            rows = {zone_id: rows[zone_id] for zone_id in versions}
-        # Sorted here, not by the database, whose collation may not be by code point.
-        order = sorted(rows, key=lambda zone_id: rows[zone_id][1][1]) if reorder else self._order
-        previous, current = self._zones, {}
+            fresh = {
+                row[0]: row for row in _zone_rows(session, stale if len(stale) <= _FEW else None)
+            }
+        # The order changes when zones come or go, or an id comes back with another name.
+        reorder = len(versions) != len(previous) or any(
+            zone_id not in previous or previous[zone_id][1][1] != row[1]
+            for zone_id, row in fresh.items()
+        )
+        order = self._order
+        if reorder:
+            # Sorted here, not by the database, whose collation may not be by code point.
+            order = sorted(versions, key=lambda zone_id: _name(zone_id, fresh, previous))
+        current = {}
         zones = []
         for zone_id in order:
-            row = rows[zone_id][1]
             own = enforcements.get(zone_id, ())
-            built = previous.get(zone_id)
-            if built is None or built[0] is not row or built[1] != own:
-                built = (row, own, _zone(row, own))
-            current[zone_id] = built
-            zones.append(built[2])
+            row = fresh.get(zone_id)
+            entry = previous.get(zone_id)
+            if row is None and entry is not None:
+                if entry[2] != own:
+                    entry = (entry[0], entry[1], own, _zone(entry[1], own))
+            else:  # read now: every zone not built before is
+                assert row is not None
+                entry = (versions[zone_id], row, own, _zone(row, own))
+            current[zone_id] = entry
+            zones.append(entry[3])
         snapshot = Snapshot(revision=revision, zones=tuple(zones))
-        self._rows, self._order, self._zones = rows, order, current
+        self._zones, self._order = current, order
         return snapshot
+
+
+def _name(
+    zone_id: int,
+    fresh: dict[int, ZoneRow],
+    previous: dict[int, Built],
+) -> str:
+    row = fresh.get(zone_id)
+    return (row if row is not None else previous[zone_id][1])[1]
 
 
 def _zone(row: ZoneRow, enforcements: tuple[Enforcement, ...]) -> Zone:

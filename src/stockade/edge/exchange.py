@@ -320,18 +320,13 @@ class Exchange:
             self.keep_alive = False
         protocol = self.protocol
         edge = protocol.edge
-        if status != 101 and (not self.keep_alive or protocol.closing):
-            out.append(
-                b"%sstockade-request-id: %s\r\nconnection: close\r\n"
-                % (edge.via_line, ctx.request_id)
-            )
-        elif status != 101 and ctx.http_version == "1.0":
-            out.append(
-                b"%sstockade-request-id: %s\r\nconnection: keep-alive\r\n"
-                % (edge.via_line, ctx.request_id)
-            )
-        else:
-            out.append(b"%sstockade-request-id: %s\r\n" % (edge.via_line, ctx.request_id))
+        connection = b""
+        if status != 101:
+            if not self.keep_alive or protocol.closing:
+                connection = b"connection: close\r\n"
+            elif ctx.http_version == "1.0":
+                connection = b"connection: keep-alive\r\n"
+        out.append(b"%sstockade-request-id: %s\r\n%s" % (edge.via_line, ctx.request_id, connection))
         lifecycle = edge.lifecycle
         lifecycle.response_filter(ctx, status, out)
         route = ctx.route

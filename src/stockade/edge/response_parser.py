@@ -187,7 +187,7 @@ class ResponseParser:
             self.head_bytes += head_end - pos
             self.pos = head_end
         if self.head_bytes > MAX_RESPONSE_HEAD:
-            raise InvalidResponse("response heads (interim ones included) larger than 64 KiB")
+            raise InvalidResponse("a response head (interim ones included) larger than 64 KiB")
         status = self.status
         if status < 200:
             if status == 101:
@@ -294,8 +294,6 @@ class ResponseParser:
             elif name == b"upgrade":
                 upgrade = value
         head_end = index + 2
-        if head_end - start > MAX_RESPONSE_HEAD:
-            raise InvalidResponse("a response head larger than 64 KiB")
         if chunked and content_length >= 0:
             raise InvalidResponse("both Content-Length and Transfer-Encoding")
         if kept < index:
